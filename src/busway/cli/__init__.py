@@ -1,0 +1,1 @@
+"""The ``busway`` command line: thin commands over the library, rendering kept apart."""

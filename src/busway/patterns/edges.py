@@ -1,0 +1,178 @@
+"""The value side of one machine state: which next states a leaf value leads to.
+
+Exact values are found by hashing; prefixes and suffixes by one hash per distinct
+length; everything else (ranges, wildcards, CIDR, anything-but) by testing the few
+operators this state holds. A state's edges only hold the conditions of the rules
+that reached it, so this work does not grow with the number of rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from busway.patterns import operators as op
+
+S = TypeVar("S")
+
+_MAX_EXACT_INT = 2**53
+
+
+class Edges(Generic[S]):
+    """Transitions on one dotted path out of one state."""
+
+    __slots__ = (
+        "absent",
+        "any_tests",
+        "false",
+        "folded",
+        "folded_prefixes",
+        "folded_suffixes",
+        "null",
+        "numbers",
+        "prefixes",
+        "present",
+        "ranges",
+        "string_tests",
+        "strings",
+        "suffixes",
+        "true",
+        "uses_strings_only",
+    )
+
+    def __init__(self) -> None:
+        self.strings: dict[str, list[S]] = {}
+        self.numbers: dict[float, list[S]] = {}
+        self.true: list[S] = []
+        self.false: list[S] = []
+        self.null: list[S] = []
+        self.prefixes: dict[int, dict[str, list[S]]] = {}
+        self.suffixes: dict[int, dict[str, list[S]]] = {}
+        self.folded: dict[str, list[S]] = {}
+        self.folded_prefixes: dict[int, dict[str, list[S]]] = {}
+        self.folded_suffixes: dict[int, dict[str, list[S]]] = {}
+        self.ranges: list[tuple[op.Numeric, S]] = []
+        self.string_tests: list[tuple[Callable[[Any], bool], S]] = []
+        self.any_tests: list[tuple[Callable[[Any], bool], S]] = []
+        self.present: list[S] = []
+        self.absent: list[S] = []
+        self.uses_strings_only = True
+
+    def add(self, operator: op.Operator, target: S) -> None:
+        if isinstance(operator, op.Exact):
+            self.strings.setdefault(operator.value, []).append(target)
+            return
+        self.uses_strings_only = False
+        adder = _ADDERS.get(type(operator))
+        if adder is None:
+            self.any_tests.append((operator.test, target))
+        else:
+            adder(self, operator, target)
+
+    def targets(self, value: Any) -> list[S]:
+        """The next states ``value`` leads to (may repeat a state)."""
+        kind = type(value)
+        if kind is str:
+            found = self.strings.get(value)
+            if self.uses_strings_only:
+                return found or []
+            result = list(found) if found else []
+            self._string_targets(value, result)
+        elif kind is int or kind is float:
+            result = list(self.numbers.get(_number_key(value), ()))
+            result.extend(target for numeric, target in self.ranges if numeric.test(value))
+        elif value is None:
+            result = list(self.null)
+        elif value is True:
+            result = list(self.true)
+        elif value is False:
+            result = list(self.false)
+        else:
+            result = []
+        result.extend(self.present)
+        result.extend(target for test, target in self.any_tests if test(value))
+        return result
+
+    def _string_targets(self, value: str, result: list[S]) -> None:
+        if self.prefixes:
+            _by_length(self.prefixes, value, result, from_end=False)
+        if self.suffixes:
+            _by_length(self.suffixes, value, result, from_end=True)
+        if self.folded or self.folded_prefixes or self.folded_suffixes:
+            lowered = value.lower()
+            result.extend(self.folded.get(lowered, ()))
+            _by_length(self.folded_prefixes, lowered, result, from_end=False)
+            _by_length(self.folded_suffixes, lowered, result, from_end=True)
+        result.extend(target for test, target in self.string_tests if test(value))
+
+
+def _by_length(
+    tables: dict[int, dict[str, list[S]]], value: str, result: list[S], *, from_end: bool
+) -> None:
+    size = len(value)
+    for length, table in tables.items():
+        if length <= size:
+            piece = value[size - length :] if from_end else value[:length]
+            result.extend(table.get(piece, ()))
+
+
+def _number_key(value: int | float) -> float:
+    if type(value) is int and not -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:
+        try:
+            return float(value)
+        except OverflowError:
+            return float("inf") if value > 0 else float("-inf")
+    return value
+
+
+def _add_number(edges: Edges[Any], operator: Any, target: Any) -> None:
+    edges.numbers.setdefault(operator.value, []).append(target)
+
+
+def _add_literal(edges: Edges[Any], operator: Any, target: Any) -> None:
+    slot = edges.null if operator.value is None else edges.true if operator.value else edges.false
+    slot.append(target)
+
+
+def _add_prefix(edges: Edges[Any], operator: Any, target: Any) -> None:
+    tables = edges.folded_prefixes if operator.ignore_case else edges.prefixes
+    _add_sized(tables, operator.value.lower() if operator.ignore_case else operator.value, target)
+
+
+def _add_suffix(edges: Edges[Any], operator: Any, target: Any) -> None:
+    tables = edges.folded_suffixes if operator.ignore_case else edges.suffixes
+    _add_sized(tables, operator.value.lower() if operator.ignore_case else operator.value, target)
+
+
+def _add_sized(tables: dict[int, dict[str, list[Any]]], text: str, target: Any) -> None:
+    tables.setdefault(len(text), {}).setdefault(text, []).append(target)
+
+
+def _add_folded(edges: Edges[Any], operator: Any, target: Any) -> None:
+    edges.folded.setdefault(operator.value.lower(), []).append(target)
+
+
+def _add_range(edges: Edges[Any], operator: Any, target: Any) -> None:
+    edges.ranges.append((operator, target))
+
+
+def _add_string_test(edges: Edges[Any], operator: Any, target: Any) -> None:
+    edges.string_tests.append((operator.test, target))
+
+
+def _add_exists(edges: Edges[Any], operator: Any, target: Any) -> None:
+    (edges.present if operator.present else edges.absent).append(target)
+
+
+_ADDERS: dict[type, Callable[[Edges[Any], Any, Any], None]] = {
+    op.ExactNumber: _add_number,
+    op.ExactLiteral: _add_literal,
+    op.Prefix: _add_prefix,
+    op.Suffix: _add_suffix,
+    op.EqualsIgnoreCase: _add_folded,
+    op.Numeric: _add_range,
+    op.Wildcard: _add_string_test,
+    op.Cidr: _add_string_test,
+    op.ExactIp: _add_string_test,
+    op.Exists: _add_exists,
+}

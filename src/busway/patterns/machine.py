@@ -1,0 +1,206 @@
+"""The compiled Matcher: every rule of a bus in one state machine.
+
+Each branch of each pattern is a chain of fields, ordered the same way for every
+rule (exact-value fields first, then other tests, then fields that may be absent;
+within a class, paths used by more rules first), and chains are merged into a trie.
+Matching an event walks the trie from the root: a state looks up the event's values
+for the paths it tests and moves on only where a value fits, so rules that do not
+fit are pruned at their first mismatching field and the cost follows the matching
+rules, not the number of rules. Only event fields that some pattern names are read.
+
+Array consistency rides along the walk: each step remembers which array elements it
+has committed to, and a leaf from another element of the same array cannot join.
+Absence checks wait until a branch's end, when those commitments are final.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar
+
+from busway.patterns import operators as op
+from busway.patterns.edges import Edges
+from busway.patterns.keytree import LeafList, PathReader
+from busway.patterns.syntax import Branch, Field, Pattern
+
+K = TypeVar("K")
+
+Membership = tuple[tuple[int, int], ...] | None
+
+_EXACT_KINDS = (op.Exact, op.ExactNumber, op.ExactLiteral)
+
+
+class _State:
+    __slots__ = ("accepts", "children", "edges", "tests")
+
+    def __init__(self) -> None:
+        self.edges: dict[str, Edges[_State]] = {}
+        self.accepts: list[int] = []
+        self.children: dict[tuple[str, tuple[op.Operator, ...]], _State] = {}
+        self.tests: tuple[tuple[PathReader, Edges[_State]], ...] = ()
+
+    def child(self, field: Field) -> _State:
+        key = (field.path, field.operators)
+        found = self.children.get(key)
+        if found is None:
+            found = self.children[key] = _State()
+            edges = self.edges.setdefault(field.path, Edges())
+            for operator in field.operators:
+                edges.add(operator, found)
+        return found
+
+    def seal(self, readers: dict[str, PathReader]) -> None:
+        """Drop build-time data; keep (reader, edges) pairs for the walk."""
+        self.children = {}
+        self.tests = tuple((readers[path], edges) for path, edges in self.edges.items())
+
+
+class Matcher(Generic[K]):
+    """All patterns of one bus, compiled. ``match`` returns the keys whose pattern matches."""
+
+    def __init__(self, patterns: Mapping[K, Pattern]) -> None:
+        self._keys: list[K] = list(patterns)
+        branches = [
+            (index, branch)
+            for index, pattern in enumerate(patterns.values())
+            for branch in pattern.branches
+        ]
+        self._root = _build(branches)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def match(self, event: Mapping[str, Any]) -> list[K]:
+        """Keys of the patterns ``event`` matches, in the order they were given."""
+        accepted = _walk(self._root, event)
+        keys = self._keys
+        return [keys[index] for index in sorted(accepted)]
+
+
+def _build(branches: list[tuple[int, Branch]]) -> _State:
+    usage = Counter(field.path for _, branch in branches for field in branch)
+    readers = {path: PathReader(path) for path in usage}
+
+    def order(field: Field) -> tuple[int, int, str]:
+        return (_field_class(field), -usage[field.path], field.path)
+
+    root = _State()
+    states = [root]
+    for index, branch in branches:
+        state = root
+        for field in sorted(branch, key=order):
+            state = state.child(field)
+            states.append(state)
+        state.accepts.append(index)
+    for state in states:
+        state.seal(readers)
+    return root
+
+
+def _field_class(field: Field) -> int:
+    if field.allows_absence:
+        return 2
+    return 0 if all(isinstance(operator, _EXACT_KINDS) for operator in field.operators) else 1
+
+
+_Step = tuple[_State, Membership, tuple[str, ...]]
+
+
+def _walk(root: _State, event: Mapping[str, Any]) -> set[int]:
+    accepted: set[int] = set()
+    cache: dict[str, LeafList] = {}
+    stack: list[_Step] = [(root, None, ())]
+    seen: set[Any] = set()
+    while stack:
+        state, membership, pending = stack.pop()
+        if state.accepts and (not pending or _all_absent(pending, membership, cache)):
+            accepted.update(state.accepts)
+        for reader, edges in state.tests:
+            values = cache.get(reader.path)
+            if values is None:
+                values = cache[reader.path] = reader.read(event)
+            if values:
+                _advance(edges, values, (membership, pending), stack, seen)
+            if edges.absent:
+                absent = _absent_context(reader.path, values, membership, pending)
+                if absent is not None:
+                    _push_all(edges.absent, absent, stack, seen)
+    return accepted
+
+
+def _advance(
+    edges: Edges[_State],
+    values: LeafList,
+    context: tuple[Membership, tuple[str, ...]],
+    stack: list[_Step],
+    seen: set[Any],
+) -> None:
+    membership, pending = context
+    plain = membership is None and not pending
+    for value, leaf_membership in values:
+        targets = edges.targets(value)
+        if not targets:
+            continue
+        joined = membership if leaf_membership is None else _join(membership, leaf_membership)
+        if joined is _CONFLICT:
+            continue
+        for target in targets:
+            key: Any = target if plain and leaf_membership is None else (target, joined, pending)
+            if key not in seen:
+                seen.add(key)
+                stack.append((target, joined, pending))
+
+
+def _absent_context(
+    path: str, values: LeafList, membership: Membership, pending: tuple[str, ...]
+) -> tuple[Membership, tuple[str, ...]] | None:
+    """How a branch may go on with ``path`` absent, or None when it cannot."""
+    if not values:
+        return (membership, pending)
+    if any(leaf_membership is None for _, leaf_membership in values):
+        return None
+    # Every value sits in some array element; whether one of them counts as
+    # present depends on the elements the branch commits to, known at its end.
+    return (membership, (*pending, path))
+
+
+def _push_all(
+    targets: list[_State],
+    context: tuple[Membership, tuple[str, ...]],
+    stack: list[_Step],
+    seen: set[Any],
+) -> None:
+    membership, pending = context
+    for target in targets:
+        key: Any = target if membership is None and not pending else (target, membership, pending)
+        if key not in seen:
+            seen.add(key)
+            stack.append((target, membership, pending))
+
+
+# A membership no real one can equal (ids are never negative), compared by identity.
+_CONFLICT: Membership = ((-1, -1),)
+
+
+def _join(first: Membership, second: Membership) -> Membership:
+    """Both commitments together, or ``_CONFLICT`` when they pick different elements."""
+    if second is None:
+        return first
+    if first is None:
+        return second
+    chosen = dict(first)
+    for array_id, index in second:
+        if chosen.setdefault(array_id, index) != index:
+            return _CONFLICT
+    return tuple(sorted(chosen.items()))
+
+
+def _all_absent(
+    pending: tuple[str, ...], membership: Membership, cache: dict[str, LeafList]
+) -> bool:
+    for path in pending:
+        for _, leaf_membership in cache.get(path, ()):
+            if _join(membership, leaf_membership) is not _CONFLICT:
+                return False
+    return True
