@@ -1,0 +1,83 @@
+import json
+
+from busway.patterns import Matcher, matches, parse_pattern
+
+
+def compile_all(patterns: dict[str, object]) -> Matcher[str]:
+    return Matcher({name: parse_pattern(json.dumps(p)) for name, p in patterns.items()})
+
+
+EVENT = {
+    "source": "shop",
+    "detail-type": "OrderPlaced",
+    "detail": {"total": 120, "region": "eu-west-1", "items": [{"sku": "a", "qty": 2}]},
+}
+
+
+def test_match_returns_keys_in_the_order_given_without_duplicates() -> None:
+    matcher = compile_all(
+        {
+            "z": {"source": ["shop"]},
+            "a": {"source": ["shop", {"prefix": "sh"}]},
+            "m": {"source": ["other"]},
+            "b": {"$or": [{"source": ["shop"]}, {"detail-type": ["OrderPlaced"]}]},
+        }
+    )
+    assert matcher.match(EVENT) == ["z", "a", "b"]
+    assert len(matcher) == 4
+
+
+def test_rules_sharing_fields_do_not_leak_into_each_other() -> None:
+    matcher = compile_all(
+        {
+            "eu-big": {"source": ["shop"], "detail": {"region": [{"prefix": "eu-"}],
+                                                     "total": [{"numeric": [">", 100]}]}},
+            "eu-small": {"source": ["shop"], "detail": {"region": [{"prefix": "eu-"}],
+                                                       "total": [{"numeric": ["<", 100]}]}},
+            "us-big": {"source": ["shop"], "detail": {"region": [{"prefix": "us-"}],
+                                                     "total": [{"numeric": [">", 100]}]}},
+        }
+    )  # fmt: skip
+    assert matcher.match(EVENT) == ["eu-big"]
+
+
+def test_array_consistency_holds_across_rules() -> None:
+    matcher = compile_all(
+        {
+            "same": {"detail": {"items": {"sku": ["a"], "qty": [2]}}},
+            "split": {"detail": {"items": {"sku": ["a"], "qty": [3]}}},
+        }
+    )
+    event = {"detail": {"items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 3}]}}
+    assert matcher.match(event) == ["same"]
+
+
+def test_exists_false_is_judged_on_the_chosen_element() -> None:
+    pattern = {"d": {"a": ["x"], "b": [{"exists": False}]}}
+    matcher = compile_all({"p": pattern})
+    assert matcher.match({"d": [{"a": "x", "b": 1}, {"a": "x"}]}) == ["p"]
+    assert matcher.match({"d": [{"a": "x", "b": 1}]}) == []
+    assert matcher.match({"d": {"a": "x", "b": None}}) == []
+    assert matcher.match({"d": {"a": "x"}}) == ["p"]
+
+
+def test_many_rules_agree_with_the_reference_evaluator() -> None:
+    patterns = {
+        f"r{i}": {
+            "source": [f"src{i % 7}"],
+            "detail": {"n": [{"numeric": [">", i % 50]}], "tag": [{"anything-but": f"t{i % 3}"}]},
+        }
+        for i in range(300)
+    }
+    matcher = compile_all(patterns)
+    compiled = {name: parse_pattern(json.dumps(p)) for name, p in patterns.items()}
+    for n in (0, 10, 49, 50):
+        for tag in ("t0", "t1", "t9"):
+            event = {"source": f"src{n % 7}", "detail": {"n": n, "tag": tag}}
+            expected = [name for name, p in compiled.items() if matches(p, event)]
+            assert matcher.match(event) == expected
+            assert expected or n == 0
+
+
+def test_an_empty_matcher_matches_nothing() -> None:
+    assert Matcher({}).match(EVENT) == []
