@@ -16,6 +16,7 @@ from busway.patterns import operators as op
 S = TypeVar("S")
 
 _MAX_EXACT_INT = 2**53
+_NONE: list[Any] = []
 
 
 class Edges(Generic[S]):
@@ -70,17 +71,20 @@ class Edges(Generic[S]):
             adder(self, operator, target)
 
     def targets(self, value: Any) -> list[S]:
-        """The next states ``value`` leads to (may repeat a state)."""
+        """The next states ``value`` leads to (may repeat a state; do not mutate)."""
         kind = type(value)
         if kind is str:
             found = self.strings.get(value)
             if self.uses_strings_only:
-                return found or []
-            result = list(found) if found else []
+                return found if found is not None else _NONE
+            result = list(found) if found is not None else []
             self._string_targets(value, result)
         elif kind is int or kind is float:
-            result = list(self.numbers.get(_number_key(value), ()))
-            result.extend(target for numeric, target in self.ranges if numeric.test(value))
+            found = self.numbers.get(_number_key(value))
+            result = list(found) if found is not None else []
+            for numeric, target in self.ranges:
+                if numeric.test(value):
+                    result.append(target)
         elif value is None:
             result = list(self.null)
         elif value is True:
@@ -89,8 +93,11 @@ class Edges(Generic[S]):
             result = list(self.false)
         else:
             result = []
-        result.extend(self.present)
-        result.extend(target for test, target in self.any_tests if test(value))
+        if self.present:
+            result.extend(self.present)
+        for test, target in self.any_tests:
+            if test(value):
+                result.append(target)
         return result
 
     def _string_targets(self, value: str, result: list[S]) -> None:
@@ -100,10 +107,14 @@ class Edges(Generic[S]):
             _by_length(self.suffixes, value, result, from_end=True)
         if self.folded or self.folded_prefixes or self.folded_suffixes:
             lowered = value.lower()
-            result.extend(self.folded.get(lowered, ()))
+            found = self.folded.get(lowered)
+            if found is not None:
+                result.extend(found)
             _by_length(self.folded_prefixes, lowered, result, from_end=False)
             _by_length(self.folded_suffixes, lowered, result, from_end=True)
-        result.extend(target for test, target in self.string_tests if test(value))
+        for test, target in self.string_tests:
+            if test(value):
+                result.append(target)
 
 
 def _by_length(
@@ -112,8 +123,9 @@ def _by_length(
     size = len(value)
     for length, table in tables.items():
         if length <= size:
-            piece = value[size - length :] if from_end else value[:length]
-            result.extend(table.get(piece, ()))
+            found = table.get(value[size - length :] if from_end else value[:length])
+            if found is not None:
+                result.extend(found)
 
 
 def _number_key(value: int | float) -> float:

@@ -108,48 +108,95 @@ _Step = tuple[_State, Membership, tuple[str, ...]]
 
 
 def _walk(root: _State, event: Mapping[str, Any]) -> set[int]:
-    accepted: set[int] = set()
-    cache: dict[str, LeafList] = {}
-    stack: list[_Step] = [(root, None, ())]
-    seen: set[Any] = set()
-    while stack:
-        state, membership, pending = stack.pop()
-        if state.accepts and (not pending or _all_absent(pending, membership, cache)):
-            accepted.update(state.accepts)
-        for reader, edges in state.tests:
-            values = cache.get(reader.path)
-            if values is None:
-                values = cache[reader.path] = reader.read(event)
-            if values:
-                _advance(edges, values, (membership, pending), stack, seen)
-            if edges.absent:
-                absent = _absent_context(reader.path, values, membership, pending)
-                if absent is not None:
-                    _push_all(edges.absent, absent, stack, seen)
-    return accepted
+    walk = _Walk(event)
+    walk.run(root)
+    return walk.accepted
 
 
-def _advance(
-    edges: Edges[_State],
-    values: LeafList,
-    context: tuple[Membership, tuple[str, ...]],
-    stack: list[_Step],
-    seen: set[Any],
-) -> None:
-    membership, pending = context
-    plain = membership is None and not pending
-    for value, leaf_membership in values:
-        targets = edges.targets(value)
-        if not targets:
-            continue
-        joined = membership if leaf_membership is None else _join(membership, leaf_membership)
-        if joined is _CONFLICT:
-            continue
+class _Walk:
+    """One event's way through the machine: a stack of (state, commitments, pending absences)."""
+
+    __slots__ = ("accepted", "cache", "event", "seen", "stack")
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self.event = event
+        self.accepted: set[int] = set()
+        self.cache: dict[str, LeafList] = {}
+        self.stack: list[_Step] = []
+        self.seen: set[Any] = set()
+
+    def run(self, root: _State) -> None:
+        stack = self.stack
+        stack.append((root, None, ()))
+        while stack:
+            state, membership, pending = stack.pop()
+            if state.accepts and (not pending or _all_absent(pending, membership, self.cache)):
+                self.accepted.update(state.accepts)
+            for reader, edges in state.tests:
+                values = self.leaves(reader)
+                if values:
+                    if membership is None and not pending:
+                        self.advance_plain(edges, values)
+                    else:
+                        self.advance(edges, values, membership, pending)
+                if edges.absent:
+                    absent = _absent_context(reader.path, values, membership, pending)
+                    if absent is not None:
+                        self.push_all(edges.absent, absent)
+
+    def leaves(self, reader: PathReader) -> LeafList:
+        values = self.cache.get(reader.path)
+        if values is None:
+            values = self.cache[reader.path] = reader.read(self.event)
+        return values
+
+    def advance_plain(self, edges: Edges[_State], values: LeafList) -> None:
+        """Advance with no commitments yet, the common case."""
+        seen, stack = self.seen, self.stack
+        for value, leaf_membership in values:
+            for target in edges.targets(value):
+                if leaf_membership is None:
+                    if target not in seen:
+                        seen.add(target)
+                        stack.append((target, None, ()))
+                else:
+                    key = (target, leaf_membership, ())
+                    if key not in seen:
+                        seen.add(key)
+                        stack.append(key)
+
+    def advance(
+        self,
+        edges: Edges[_State],
+        values: LeafList,
+        membership: Membership,
+        pending: tuple[str, ...],
+    ) -> None:
+        seen, stack = self.seen, self.stack
+        for value, leaf_membership in values:
+            targets = edges.targets(value)
+            if not targets:
+                continue
+            joined = membership if leaf_membership is None else _join(membership, leaf_membership)
+            if joined is _CONFLICT:
+                continue
+            for target in targets:
+                key: Any = (target, joined, pending)
+                if joined is None and not pending:
+                    key = target
+                if key not in seen:
+                    seen.add(key)
+                    stack.append((target, joined, pending))
+
+    def push_all(self, targets: list[_State], context: tuple[Membership, tuple[str, ...]]) -> None:
+        membership, pending = context
         for target in targets:
-            key: Any = target if plain and leaf_membership is None else (target, joined, pending)
-            if key not in seen:
-                seen.add(key)
-                stack.append((target, joined, pending))
+            key: Any = (
+                target if membership is None and not pending else (target, membership, pending)
+            )
+            if key not in self.seen:
+                self.seen.add(key)
+                self.stack.append((target, membership, pending))
 
 
 def _absent_context(
@@ -163,20 +210,6 @@ def _absent_context(
     # Every value sits in some array element; whether one of them counts as
     # present depends on the elements the branch commits to, known at its end.
     return (membership, (*pending, path))
-
-
-def _push_all(
-    targets: list[_State],
-    context: tuple[Membership, tuple[str, ...]],
-    stack: list[_Step],
-    seen: set[Any],
-) -> None:
-    membership, pending = context
-    for target in targets:
-        key: Any = target if membership is None and not pending else (target, membership, pending)
-        if key not in seen:
-            seen.add(key)
-            stack.append((target, membership, pending))
 
 
 # A membership no real one can equal (ids are never negative), compared by identity.
