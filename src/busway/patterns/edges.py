@@ -16,7 +16,12 @@ from busway.patterns import operators as op
 S = TypeVar("S")
 
 _MAX_EXACT_INT = 2**53
+# Shared, never written: what a sealed Edges holds where it has nothing.
 _NONE: list[Any] = []
+_EMPTY_NUMBERS: dict[float, Any] = {}
+_EMPTY_STRINGS: dict[str, Any] = {}
+_EMPTY_SIZED: dict[int, dict[str, Any]] = {}
+_EMPTY_PAIRS: list[Any] = []
 
 
 class Edges(Generic[S]):
@@ -58,6 +63,23 @@ class Edges(Generic[S]):
         self.present: list[S] = []
         self.absent: list[S] = []
         self.uses_strings_only = True
+
+    def seal(self) -> None:
+        """Share one empty container for every unused slot: most states use one or two."""
+        self.numbers = self.numbers or _EMPTY_NUMBERS
+        self.true = self.true or _NONE
+        self.false = self.false or _NONE
+        self.null = self.null or _NONE
+        self.prefixes = self.prefixes or _EMPTY_SIZED
+        self.suffixes = self.suffixes or _EMPTY_SIZED
+        self.folded = self.folded or _EMPTY_STRINGS
+        self.folded_prefixes = self.folded_prefixes or _EMPTY_SIZED
+        self.folded_suffixes = self.folded_suffixes or _EMPTY_SIZED
+        self.ranges = self.ranges or _EMPTY_PAIRS
+        self.string_tests = self.string_tests or _EMPTY_PAIRS
+        self.any_tests = self.any_tests or _EMPTY_PAIRS
+        self.present = self.present or _NONE
+        self.absent = self.absent or _NONE
 
     def add(self, operator: op.Operator, target: S) -> None:
         if isinstance(operator, op.Exact):

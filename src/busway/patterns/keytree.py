@@ -1,96 +1,97 @@
-"""Reading one dotted path's leaves out of an event, on demand.
+"""Reading, in one pass, the event fields that some pattern names.
 
 Pattern paths are dotted, and an event may spell ``detail.state.status`` as nested
-objects, as one key ``"state.status"`` inside ``detail``, or any mix; a ``PathReader``
-tries every such spelling. Leaves come out as ``(value, membership)``: membership
-names the elements of arrays of objects (or of arrays) the leaf sits in, by the
-array's identity and the element's index, and is None outside such arrays. Indexes
-into arrays of plain values are not kept: no other field can sit inside such an
-element, so they never decide array consistency.
+objects, as one key ``"state.status"`` inside ``detail``, or any mix. The key tree
+holds, for each path prefix, every event key that can continue it, mapped to the
+full pattern path it completes (if any) and the node to descend into (if deeper
+paths go on through it). Collecting walks the event and the tree together, looking
+at each object's keys or the node's keys, whichever are fewer, so its cost is
+bounded by the event's size however many rules there are.
+
+Leaves come out as ``(value, membership)``: membership names the elements of arrays
+of objects (or of arrays) the leaf sits in, by the array's identity and the
+element's index, and is None outside such arrays. Indexes into arrays of plain
+values are not kept: no other field can sit inside such an element, so they never
+decide array consistency.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 Membership = tuple[tuple[int, int], ...] | None
 LeafList = list[tuple[Any, Membership]]
-
-_MISSING = object()
-
-
-class PathReader:
-    """Reads the leaves at one dotted path of an event."""
-
-    __slots__ = ("parts", "path", "single")
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.parts = tuple(path.split("."))
-        self.single = path if len(self.parts) == 1 else None
-
-    def read(self, event: Mapping[str, Any]) -> LeafList:
-        out: LeafList = []
-        if self.single is not None:
-            value = event.get(self.single, _MISSING)
-            if value is not _MISSING:
-                _emit(value, out, None)
-        else:
-            _descend(event, self.parts, 0, out, None)
-        return out
+Leaves = dict[str, LeafList]
 
 
-def _descend(
-    node: Mapping[str, Any],
-    parts: tuple[str, ...],
-    start: int,
-    out: LeafList,
-    membership: Membership,
+class KeyNode:
+    """The event keys that continue one path prefix."""
+
+    __slots__ = ("children",)
+
+    def __init__(self) -> None:
+        self.children: dict[str, tuple[str | None, KeyNode | None]] = {}
+
+
+def build_key_tree(paths: Iterable[str]) -> KeyNode:
+    wanted = set(paths)
+    prefixes = {path[:i] for path in wanted for i, char in enumerate(path) if char == "."}
+    nodes: dict[str, KeyNode] = {"": KeyNode()}
+    for prefix in prefixes:
+        nodes[prefix] = KeyNode()
+    for name in wanted | prefixes:
+        entry = (name if name in wanted else None, nodes.get(name) if name in prefixes else None)
+        nodes[""].children[name] = entry
+        for i, char in enumerate(name):
+            if char == ".":
+                nodes[name[:i]].children[name[i + 1 :]] = entry
+    return nodes[""]
+
+
+def collect_leaves(event: Mapping[str, Any], root: KeyNode) -> Leaves:
+    """The leaves of ``event`` at every path the key tree names, grouped by path."""
+    out: Leaves = {}
+    _collect(event, root, out, None)
+    return out
+
+
+def _collect(node: Mapping[str, Any], keys: KeyNode, out: Leaves, membership: Membership) -> None:
+    children = keys.children
+    if len(node) <= len(children):
+        for key, value in node.items():
+            entry = children.get(key)
+            if entry is not None:
+                _visit(value, entry[0], entry[1], out, membership)
+    else:
+        for key, entry in children.items():
+            if key in node:
+                _visit(node[key], entry[0], entry[1], out, membership)
+
+
+def _visit(
+    value: Any, path: str | None, keys: KeyNode | None, out: Leaves, membership: Membership
 ) -> None:
-    """Follow ``parts[start:]`` from ``node``, taking one or more parts per key."""
-    key = parts[start]
-    end = start + 1
-    while True:
-        value = node.get(key, _MISSING)
-        if value is not _MISSING:
-            _follow(value, parts, end, out, membership)
-        if end == len(parts):
-            return
-        key = f"{key}.{parts[end]}"
-        end += 1
-
-
-def _follow(
-    value: Any, parts: tuple[str, ...], start: int, out: LeafList, membership: Membership
-) -> None:
-    if start == len(parts):
-        _emit(value, out, membership)
-        return
     kind = type(value)
     if kind is dict:
-        _descend(value, parts, start, out, membership)
+        if keys is not None:
+            _collect(value, keys, out, membership)
     elif kind is list:
         for index, element in enumerate(value):
             element_kind = type(element)
             if element_kind is dict or element_kind is list:
-                _follow(element, parts, start, out, _extend(membership, value, index))
+                step = (id(value), index)
+                inner = (step,) if membership is None else (*membership, step)
+                _visit(element, path, keys, out, inner)
+            elif path is not None:
+                _add(out, path, element, membership)
+    elif path is not None:
+        _add(out, path, value, membership)
 
 
-def _emit(value: Any, out: LeafList, membership: Membership) -> None:
-    kind = type(value)
-    if kind is list:
-        for element in value:
-            element_kind = type(element)
-            if element_kind is list:
-                # Only this same path lies inside, so which element it was never matters.
-                _emit(element, out, membership)
-            elif element_kind is not dict:
-                out.append((element, membership))
-    elif kind is not dict:
-        out.append((value, membership))
-
-
-def _extend(membership: Membership, array: list[Any], index: int) -> tuple[tuple[int, int], ...]:
-    step = (id(array), index)
-    return (step,) if membership is None else (*membership, step)
+def _add(out: Leaves, path: str, value: Any, membership: Membership) -> None:
+    found = out.get(path)
+    if found is None:
+        out[path] = [(value, membership)]
+    else:
+        found.append((value, membership))

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from busway.patterns import operators as op
 from busway.patterns.edges import Edges
-from busway.patterns.keytree import LeafList, PathReader
+from busway.patterns.keytree import LeafList, Leaves, build_key_tree, collect_leaves
 from busway.patterns.syntax import Branch, Field, Pattern
 
 K = TypeVar("K")
@@ -31,6 +31,10 @@ Membership = tuple[tuple[int, int], ...] | None
 _EXACT_KINDS = (op.Exact, op.ExactNumber, op.ExactLiteral)
 
 
+_NO_CHILDREN: dict[tuple[str, tuple[op.Operator, ...]], Any] = {}
+_NO_EDGES: dict[str, Any] = {}
+
+
 class _State:
     __slots__ = ("accepts", "children", "edges", "tests")
 
@@ -38,7 +42,7 @@ class _State:
         self.edges: dict[str, Edges[_State]] = {}
         self.accepts: list[int] = []
         self.children: dict[tuple[str, tuple[op.Operator, ...]], _State] = {}
-        self.tests: tuple[tuple[PathReader, Edges[_State]], ...] = ()
+        self.tests: tuple[tuple[str, Edges[_State]], ...] = ()
 
     def child(self, field: Field) -> _State:
         key = (field.path, field.operators)
@@ -50,10 +54,13 @@ class _State:
                 edges.add(operator, found)
         return found
 
-    def seal(self, readers: dict[str, PathReader]) -> None:
-        """Drop build-time data; keep (reader, edges) pairs for the walk."""
-        self.children = {}
-        self.tests = tuple((readers[path], edges) for path, edges in self.edges.items())
+    def seal(self) -> None:
+        """Drop build-time data; keep (path, edges) pairs for the walk."""
+        for edges in self.edges.values():
+            edges.seal()
+        self.tests = tuple(self.edges.items())
+        self.children = _NO_CHILDREN
+        self.edges = _NO_EDGES
 
 
 class Matcher(Generic[K]):
@@ -67,34 +74,39 @@ class Matcher(Generic[K]):
             for branch in pattern.branches
         ]
         self._root = _build(branches)
+        self._keys_read = build_key_tree(field.path for _, branch in branches for field in branch)
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def match(self, event: Mapping[str, Any]) -> list[K]:
         """Keys of the patterns ``event`` matches, in the order they were given."""
-        accepted = _walk(self._root, event)
+        accepted = _walk(self._root, collect_leaves(event, self._keys_read))
         keys = self._keys
         return [keys[index] for index in sorted(accepted)]
 
 
 def _build(branches: list[tuple[int, Branch]]) -> _State:
     usage = Counter(field.path for _, branch in branches for field in branch)
-    readers = {path: PathReader(path) for path in usage}
+    distinct = Counter(
+        path for path, _ in {(f.path, f.operators) for _, branch in branches for f in branch}
+    )
 
-    def order(field: Field) -> tuple[int, int, str]:
-        return (_field_class(field), -usage[field.path], field.path)
+    def order(field: Field) -> tuple[int, int, int, str]:
+        # Shared paths first (so rules share states), then the paths whose values
+        # tell rules apart best (so the walk prunes early).
+        return (_field_class(field), -usage[field.path], -distinct[field.path], field.path)
 
     root = _State()
-    states = [root]
+    states = {id(root): root}
     for index, branch in branches:
         state = root
         for field in sorted(branch, key=order):
             state = state.child(field)
-            states.append(state)
+            states[id(state)] = state
         state.accepts.append(index)
-    for state in states:
-        state.seal(readers)
+    for state in states.values():
+        state.seal()
     return root
 
 
@@ -105,10 +117,11 @@ def _field_class(field: Field) -> int:
 
 
 _Step = tuple[_State, Membership, tuple[str, ...]]
+_NO_LEAVES: LeafList = []
 
 
-def _walk(root: _State, event: Mapping[str, Any]) -> set[int]:
-    walk = _Walk(event)
+def _walk(root: _State, leaves: Leaves) -> set[int]:
+    walk = _Walk(leaves)
     walk.run(root)
     return walk.accepted
 
@@ -116,12 +129,11 @@ def _walk(root: _State, event: Mapping[str, Any]) -> set[int]:
 class _Walk:
     """One event's way through the machine: a stack of (state, commitments, pending absences)."""
 
-    __slots__ = ("accepted", "cache", "event", "seen", "stack")
+    __slots__ = ("accepted", "leaves", "seen", "stack")
 
-    def __init__(self, event: Mapping[str, Any]) -> None:
-        self.event = event
+    def __init__(self, leaves: Leaves) -> None:
+        self.leaves = leaves
         self.accepted: set[int] = set()
-        self.cache: dict[str, LeafList] = {}
         self.stack: list[_Step] = []
         self.seen: set[Any] = set()
 
@@ -130,25 +142,19 @@ class _Walk:
         stack.append((root, None, ()))
         while stack:
             state, membership, pending = stack.pop()
-            if state.accepts and (not pending or _all_absent(pending, membership, self.cache)):
+            if state.accepts and (not pending or _all_absent(pending, membership, self.leaves)):
                 self.accepted.update(state.accepts)
-            for reader, edges in state.tests:
-                values = self.leaves(reader)
+            for path, edges in state.tests:
+                values = self.leaves.get(path, _NO_LEAVES)
                 if values:
                     if membership is None and not pending:
                         self.advance_plain(edges, values)
                     else:
                         self.advance(edges, values, membership, pending)
                 if edges.absent:
-                    absent = _absent_context(reader.path, values, membership, pending)
+                    absent = _absent_context(path, values, membership, pending)
                     if absent is not None:
                         self.push_all(edges.absent, absent)
-
-    def leaves(self, reader: PathReader) -> LeafList:
-        values = self.cache.get(reader.path)
-        if values is None:
-            values = self.cache[reader.path] = reader.read(self.event)
-        return values
 
     def advance_plain(self, edges: Edges[_State], values: LeafList) -> None:
         """Advance with no commitments yet, the common case."""
@@ -229,11 +235,9 @@ def _join(first: Membership, second: Membership) -> Membership:
     return tuple(sorted(chosen.items()))
 
 
-def _all_absent(
-    pending: tuple[str, ...], membership: Membership, cache: dict[str, LeafList]
-) -> bool:
+def _all_absent(pending: tuple[str, ...], membership: Membership, leaves: Leaves) -> bool:
     for path in pending:
-        for _, leaf_membership in cache.get(path, ()):
+        for _, leaf_membership in leaves.get(path, _NO_LEAVES):
             if _join(membership, leaf_membership) is not _CONFLICT:
                 return False
     return True

@@ -1,4 +1,9 @@
-from busway.patterns.keytree import PathReader
+from busway.patterns.keytree import build_key_tree, collect_leaves
+
+
+def leaves(event: dict[str, object], *paths: str) -> dict[str, list[object]]:
+    found = collect_leaves(event, build_key_tree(paths))
+    return {path: [value for value, _ in pairs] for path, pairs in found.items()}
 
 
 def test_nested_and_dotted_keys_both_yield_leaves() -> None:
@@ -6,39 +11,42 @@ def test_nested_and_dotted_keys_both_yield_leaves() -> None:
         "detail": {"state": {"status": "running"}, "state.status": "stopped"},
         "detail.state": {"status": "pending"},
     }
-    values = sorted(value for value, _ in PathReader("detail.state.status").read(event))
-    assert values == ["pending", "running", "stopped"]
+    found = leaves(event, "detail.state.status")
+    assert sorted(found["detail.state.status"]) == ["pending", "running", "stopped"]  # type: ignore[type-var]
 
 
-def test_deep_paths_are_read_without_enumerating_spellings() -> None:
-    path = ".".join(["a"] * 800)
+def test_only_named_paths_are_read() -> None:
+    event = {"source": "s", "detail": {"a": 1, "b": {"c": 2}}, "other": 3}
+    assert leaves(event, "source", "detail.b.c") == {"source": ["s"], "detail.b.c": [2]}
+
+
+def test_a_path_can_be_both_a_leaf_and_a_prefix() -> None:
+    assert leaves({"a": {"b": 1}}, "a", "a.b") == {"a.b": [1]}
+    assert leaves({"a": 1}, "a", "a.b") == {"a": [1]}
+
+
+def test_deep_paths_are_read() -> None:
+    path = ".".join(["a"] * 300)
     event: dict[str, object] = {"a": "leaf"}
-    for _ in range(799):
+    for _ in range(299):
         event = {"a": event}
-    assert PathReader(path).read(event) == [("leaf", None)]
+    assert leaves(event, path) == {path: ["leaf"]}
 
 
-def test_objects_are_not_leaves_and_null_is() -> None:
-    assert PathReader("a").read({"a": {"b": 1}}) == []
-    assert PathReader("a").read({"a": None}) == [(None, None)]
-    assert PathReader("a").read({}) == []
-    assert PathReader("a").read({"a": []}) == []
+def test_objects_and_empty_arrays_are_not_leaves_but_null_is() -> None:
+    assert leaves({"a": {"b": 1}}, "a") == {}
+    assert leaves({"a": None}, "a") == {"a": [None]}
+    assert leaves({"a": []}, "a") == {}
 
 
 def test_leaves_in_arrays_of_objects_remember_their_element() -> None:
-    event = {"d": [{"a": 1, "b": 2}, {"a": 3}]}
-    a_leaves = PathReader("d.a").read(event)
-    b_leaves = PathReader("d.b").read(event)
-    assert [value for value, _ in a_leaves] == [1, 3]
-    first_a, second_a = (membership for _, membership in a_leaves)
-    (only_b,) = (membership for _, membership in b_leaves)
+    found = collect_leaves({"d": [{"a": 1, "b": 2}, {"a": 3}]}, build_key_tree(["d.a", "d.b"]))
+    (first_a, second_a) = (membership for _, membership in found["d.a"])
+    (only_b,) = (membership for _, membership in found["d.b"])
     assert first_a == only_b
     assert second_a != only_b
 
 
 def test_plain_arrays_do_not_record_indexes() -> None:
-    assert PathReader("tags").read({"tags": ["x", ["y", "z"]]}) == [
-        ("x", None),
-        ("y", None),
-        ("z", None),
-    ]
+    found = collect_leaves({"tags": ["x", "y"]}, build_key_tree(["tags"]))
+    assert found == {"tags": [("x", None), ("y", None)]}
