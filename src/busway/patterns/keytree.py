@@ -10,9 +10,11 @@ bounded by the event's size however many rules there are.
 
 Leaves come out as ``(value, membership)``: membership names the elements of arrays
 of objects (or of arrays) the leaf sits in, by the array's identity and the
-element's index, and is None outside such arrays. Indexes into arrays of plain
-values are not kept: no other field can sit inside such an element, so they never
-decide array consistency.
+element's index, and is None outside such arrays. Indexes into arrays that hold
+only plain values are not kept: no other field can sit inside such an array, so
+they never decide array consistency. (In an array that mixes plain values with
+objects they are kept: a value there and a field inside a sibling object are not
+in the same element.)
 """
 
 from __future__ import annotations
@@ -77,16 +79,24 @@ def _visit(
         if keys is not None:
             _collect(value, keys, out, membership)
     elif kind is list:
-        for index, element in enumerate(value):
-            element_kind = type(element)
-            if element_kind is dict or element_kind is list:
+        if _holds_containers(value):
+            for index, element in enumerate(value):
                 step = (id(value), index)
                 inner = (step,) if membership is None else (*membership, step)
                 _visit(element, path, keys, out, inner)
-            elif path is not None:
+        elif path is not None:
+            for element in value:
                 _add(out, path, element, membership)
     elif path is not None:
         _add(out, path, value, membership)
+
+
+def _holds_containers(array: list[Any]) -> bool:
+    for element in array:
+        kind = type(element)
+        if kind is dict or kind is list:
+            return True
+    return False
 
 
 def _add(out: Leaves, path: str, value: Any, membership: Membership) -> None:

@@ -50,3 +50,11 @@ def test_leaves_in_arrays_of_objects_remember_their_element() -> None:
 def test_plain_arrays_do_not_record_indexes() -> None:
     found = collect_leaves({"tags": ["x", "y"]}, build_key_tree(["tags"]))
     assert found == {"tags": [("x", None), ("y", None)]}
+
+
+def test_plain_values_in_arrays_that_also_hold_objects_keep_their_element() -> None:
+    found = collect_leaves({"b": [{"c": "x"}, ""]}, build_key_tree(["b", "b.c"]))
+    ((_, value_membership),) = found["b"]
+    ((_, field_membership),) = found["b.c"]
+    assert value_membership is not None and field_membership is not None
+    assert value_membership != field_membership

@@ -81,3 +81,12 @@ def test_many_rules_agree_with_the_reference_evaluator() -> None:
 
 def test_an_empty_matcher_matches_nothing() -> None:
     assert Matcher({}).match(EVENT) == []
+
+
+def test_a_plain_value_and_a_field_in_sibling_elements_are_not_one_element() -> None:
+    pattern = {"b": [""], "b.c": [{"exists": False}]}
+    matcher = compile_all({"p": pattern})
+    event = {"b": [[{"c": "a"}], ""]}
+    assert matcher.match(event) == ["p"]
+    assert matches(parse_pattern(json.dumps(pattern)), event)
+    assert compile_all({"q": {"b": [""], "b.c": ["a"]}}).match(event) == []
