@@ -23,8 +23,34 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 Membership = tuple[tuple[int, int], ...] | None
-LeafList = list[tuple[Any, Membership]]
-Leaves = dict[str, LeafList]
+
+
+class Leaves:
+    """An event's leaf values by path, and the array elements they sit in.
+
+    ``members`` holds, for the paths where some value sits in an array element,
+    a list parallel to ``values``; paths with no such value have no entry.
+    """
+
+    __slots__ = ("members", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[Any]] = {}
+        self.members: dict[str, list[Membership]] = {}
+
+    def add(self, path: str, value: Any, membership: Membership) -> None:
+        found = self.values.get(path)
+        if found is None:
+            self.values[path] = found = []
+        if membership is not None or path in self.members:
+            members = self.members.get(path)
+            if members is None:
+                self.members[path] = members = [None] * len(found)
+            members.append(membership)
+        found.append(value)
+
+    def membership(self, path: str) -> list[Membership] | None:
+        return self.members.get(path) if self.members else None
 
 
 class KeyNode:
@@ -53,7 +79,7 @@ def build_key_tree(paths: Iterable[str]) -> KeyNode:
 
 def collect_leaves(event: Mapping[str, Any], root: KeyNode) -> Leaves:
     """The leaves of ``event`` at every path the key tree names, grouped by path."""
-    out: Leaves = {}
+    out = Leaves()
     _collect(event, root, out, None)
     return out
 
@@ -86,9 +112,9 @@ def _visit(
                 _visit(element, path, keys, out, inner)
         elif path is not None:
             for element in value:
-                _add(out, path, element, membership)
+                out.add(path, element, membership)
     elif path is not None:
-        _add(out, path, value, membership)
+        out.add(path, value, membership)
 
 
 def _holds_containers(array: list[Any]) -> bool:
@@ -97,11 +123,3 @@ def _holds_containers(array: list[Any]) -> bool:
         if kind is dict or kind is list:
             return True
     return False
-
-
-def _add(out: Leaves, path: str, value: Any, membership: Membership) -> None:
-    found = out.get(path)
-    if found is None:
-        out[path] = [(value, membership)]
-    else:
-        found.append((value, membership))

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from busway.patterns import operators as op
 from busway.patterns.edges import Edges
-from busway.patterns.keytree import LeafList, Leaves, build_key_tree, collect_leaves
+from busway.patterns.keytree import Leaves, build_key_tree, collect_leaves
 from busway.patterns.syntax import Branch, Field, Pattern
 
 K = TypeVar("K")
@@ -117,7 +117,7 @@ def _field_class(field: Field) -> int:
 
 
 _Step = tuple[_State, Membership, tuple[str, ...]]
-_NO_LEAVES: LeafList = []
+_NO_VALUES: list[Any] = []
 
 
 def _walk(root: _State, leaves: Leaves) -> set[int]:
@@ -138,51 +138,59 @@ class _Walk:
         self.seen: set[Any] = set()
 
     def run(self, root: _State) -> None:
-        stack = self.stack
+        stack, leaves = self.stack, self.leaves
         stack.append((root, None, ()))
         while stack:
             state, membership, pending = stack.pop()
-            if state.accepts and (not pending or _all_absent(pending, membership, self.leaves)):
+            if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
                 self.accepted.update(state.accepts)
             for path, edges in state.tests:
-                values = self.leaves.get(path, _NO_LEAVES)
+                values = leaves.values.get(path, _NO_VALUES)
+                members = leaves.membership(path) if values else None
                 if values:
                     if membership is None and not pending:
-                        self.advance_plain(edges, values)
+                        self.advance_plain(edges, values, members)
                     else:
-                        self.advance(edges, values, membership, pending)
+                        self.advance(edges, values, members, (membership, pending))
                 if edges.absent:
-                    absent = _absent_context(path, values, membership, pending)
+                    absent = _absent_context(path, values, members, (membership, pending))
                     if absent is not None:
                         self.push_all(edges.absent, absent)
 
-    def advance_plain(self, edges: Edges[_State], values: LeafList) -> None:
+    def advance_plain(
+        self, edges: Edges[_State], values: list[Any], members: list[Membership] | None
+    ) -> None:
         """Advance with no commitments yet, the common case."""
-        seen, stack = self.seen, self.stack
-        for value, leaf_membership in values:
+        stack = self.stack
+        if members is None and len(values) == 1:
+            targets = edges.targets(values[0])
+            if len(targets) == 1:
+                # A trie state has one parent, visited once here: no repeat possible.
+                stack.append((targets[0], None, ()))
+                return
+        seen = self.seen
+        for index, value in enumerate(values):
+            leaf_membership = None if members is None else members[index]
             for target in edges.targets(value):
-                if leaf_membership is None:
-                    if target not in seen:
-                        seen.add(target)
-                        stack.append((target, None, ()))
-                else:
-                    key = (target, leaf_membership, ())
-                    if key not in seen:
-                        seen.add(key)
-                        stack.append(key)
+                key: Any = target if leaf_membership is None else (target, leaf_membership, ())
+                if key not in seen:
+                    seen.add(key)
+                    stack.append((target, leaf_membership, ()))
 
     def advance(
         self,
         edges: Edges[_State],
-        values: LeafList,
-        membership: Membership,
-        pending: tuple[str, ...],
+        values: list[Any],
+        members: list[Membership] | None,
+        context: tuple[Membership, tuple[str, ...]],
     ) -> None:
+        membership, pending = context
         seen, stack = self.seen, self.stack
-        for value, leaf_membership in values:
+        for index, value in enumerate(values):
             targets = edges.targets(value)
             if not targets:
                 continue
+            leaf_membership = None if members is None else members[index]
             joined = membership if leaf_membership is None else _join(membership, leaf_membership)
             if joined is _CONFLICT:
                 continue
@@ -206,15 +214,19 @@ class _Walk:
 
 
 def _absent_context(
-    path: str, values: LeafList, membership: Membership, pending: tuple[str, ...]
+    path: str,
+    values: list[Any],
+    members: list[Membership] | None,
+    context: tuple[Membership, tuple[str, ...]],
 ) -> tuple[Membership, tuple[str, ...]] | None:
     """How a branch may go on with ``path`` absent, or None when it cannot."""
     if not values:
-        return (membership, pending)
-    if any(leaf_membership is None for _, leaf_membership in values):
+        return context
+    if members is None or any(leaf_membership is None for leaf_membership in members):
         return None
     # Every value sits in some array element; whether one of them counts as
     # present depends on the elements the branch commits to, known at its end.
+    membership, pending = context
     return (membership, (*pending, path))
 
 
@@ -237,7 +249,7 @@ def _join(first: Membership, second: Membership) -> Membership:
 
 def _all_absent(pending: tuple[str, ...], membership: Membership, leaves: Leaves) -> bool:
     for path in pending:
-        for _, leaf_membership in leaves.get(path, _NO_LEAVES):
+        for leaf_membership in leaves.members.get(path, _NO_VALUES):
             if _join(membership, leaf_membership) is not _CONFLICT:
                 return False
     return True

@@ -2,8 +2,7 @@ from busway.patterns.keytree import build_key_tree, collect_leaves
 
 
 def leaves(event: dict[str, object], *paths: str) -> dict[str, list[object]]:
-    found = collect_leaves(event, build_key_tree(paths))
-    return {path: [value for value, _ in pairs] for path, pairs in found.items()}
+    return collect_leaves(event, build_key_tree(paths)).values
 
 
 def test_nested_and_dotted_keys_both_yield_leaves() -> None:
@@ -12,7 +11,7 @@ def test_nested_and_dotted_keys_both_yield_leaves() -> None:
         "detail.state": {"status": "pending"},
     }
     found = leaves(event, "detail.state.status")
-    assert sorted(found["detail.state.status"]) == ["pending", "running", "stopped"]  # type: ignore[type-var]
+    assert sorted(found["detail.state.status"]) == ["pending", "running", "stopped"]
 
 
 def test_only_named_paths_are_read() -> None:
@@ -41,20 +40,30 @@ def test_objects_and_empty_arrays_are_not_leaves_but_null_is() -> None:
 
 def test_leaves_in_arrays_of_objects_remember_their_element() -> None:
     found = collect_leaves({"d": [{"a": 1, "b": 2}, {"a": 3}]}, build_key_tree(["d.a", "d.b"]))
-    (first_a, second_a) = (membership for _, membership in found["d.a"])
-    (only_b,) = (membership for _, membership in found["d.b"])
+    assert found.values == {"d.a": [1, 3], "d.b": [2]}
+    first_a, second_a = found.members["d.a"]
+    (only_b,) = found.members["d.b"]
     assert first_a == only_b
     assert second_a != only_b
 
 
 def test_plain_arrays_do_not_record_indexes() -> None:
     found = collect_leaves({"tags": ["x", "y"]}, build_key_tree(["tags"]))
-    assert found == {"tags": [("x", None), ("y", None)]}
+    assert found.values == {"tags": ["x", "y"]}
+    assert found.members == {}
 
 
 def test_plain_values_in_arrays_that_also_hold_objects_keep_their_element() -> None:
     found = collect_leaves({"b": [{"c": "x"}, ""]}, build_key_tree(["b", "b.c"]))
-    ((_, value_membership),) = found["b"]
-    ((_, field_membership),) = found["b.c"]
+    (value_membership,) = found.members["b"]
+    (field_membership,) = found.members["b.c"]
     assert value_membership is not None and field_membership is not None
     assert value_membership != field_membership
+
+
+def test_a_path_gains_a_parallel_membership_list_when_a_value_sits_in_an_element() -> None:
+    found = collect_leaves(
+        {"a": {"b": 1}, "x": [{"a": {"b": 2}}]}, build_key_tree(["a.b", "x.a.b"])
+    )
+    assert found.values == {"a.b": [1], "x.a.b": [2]}
+    assert list(found.members) == ["x.a.b"]
