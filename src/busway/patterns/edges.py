@@ -66,6 +66,7 @@ class Edges(Generic[S]):
 
     def seal(self) -> None:
         """Share one empty container for every unused slot: most states use one or two."""
+        self.strings = self.strings or _EMPTY_STRINGS
         self.numbers = self.numbers or _EMPTY_NUMBERS
         self.true = self.true or _NONE
         self.false = self.false or _NONE

@@ -33,6 +33,7 @@ _EXACT_KINDS = (op.Exact, op.ExactNumber, op.ExactLiteral)
 
 _NO_CHILDREN: dict[tuple[str, tuple[op.Operator, ...]], Any] = {}
 _NO_EDGES: dict[str, Any] = {}
+_NO_ACCEPTS: list[int] = []
 
 
 class _State:
@@ -59,6 +60,7 @@ class _State:
         for edges in self.edges.values():
             edges.seal()
         self.tests = tuple(self.edges.items())
+        self.accepts = self.accepts or _NO_ACCEPTS
         self.children = _NO_CHILDREN
         self.edges = _NO_EDGES
 
