@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from busway.patterns import operators as op
+from busway.patterns.ipaddr import Address, Range, in_range, parse_ip
 
 S = TypeVar("S")
 
@@ -22,6 +23,7 @@ _EMPTY_NUMBERS: dict[float, Any] = {}
 _EMPTY_STRINGS: dict[str, Any] = {}
 _EMPTY_SIZED: dict[int, dict[str, Any]] = {}
 _EMPTY_PAIRS: list[Any] = []
+_EMPTY_ADDRESSES: dict[Address, Any] = {}
 
 
 class Edges(Generic[S]):
@@ -29,7 +31,9 @@ class Edges(Generic[S]):
 
     __slots__ = (
         "absent",
+        "addresses",
         "any_tests",
+        "cidrs",
         "false",
         "folded",
         "folded_prefixes",
@@ -59,6 +63,8 @@ class Edges(Generic[S]):
         self.folded_suffixes: dict[int, dict[str, list[S]]] = {}
         self.ranges: list[tuple[op.Numeric, S]] = []
         self.string_tests: list[tuple[Callable[[Any], bool], S]] = []
+        self.addresses: dict[Address, list[S]] = {}
+        self.cidrs: list[tuple[Range, S]] = []
         self.any_tests: list[tuple[Callable[[Any], bool], S]] = []
         self.present: list[S] = []
         self.absent: list[S] = []
@@ -78,6 +84,8 @@ class Edges(Generic[S]):
         self.folded_suffixes = self.folded_suffixes or _EMPTY_SIZED
         self.ranges = self.ranges or _EMPTY_PAIRS
         self.string_tests = self.string_tests or _EMPTY_PAIRS
+        self.addresses = self.addresses or _EMPTY_ADDRESSES
+        self.cidrs = self.cidrs or _EMPTY_PAIRS
         self.any_tests = self.any_tests or _EMPTY_PAIRS
         self.present = self.present or _NONE
         self.absent = self.absent or _NONE
@@ -138,6 +146,19 @@ class Edges(Generic[S]):
         for test, target in self.string_tests:
             if test(value):
                 result.append(target)
+        if self.addresses or self.cidrs:
+            self._address_targets(value, result)
+
+    def _address_targets(self, value: str, result: list[S]) -> None:
+        address = parse_ip(value)
+        if address is None:
+            return
+        found = self.addresses.get(address)
+        if found is not None:
+            result.extend(found)
+        for ip_range, target in self.cidrs:
+            if in_range(address, ip_range):
+                result.append(target)
 
 
 def _by_length(
@@ -195,6 +216,14 @@ def _add_string_test(edges: Edges[Any], operator: Any, target: Any) -> None:
     edges.string_tests.append((operator.test, target))
 
 
+def _add_address(edges: Edges[Any], operator: Any, target: Any) -> None:
+    edges.addresses.setdefault(operator.address, []).append(target)
+
+
+def _add_cidr(edges: Edges[Any], operator: Any, target: Any) -> None:
+    edges.cidrs.append((operator.range, target))
+
+
 def _add_exists(edges: Edges[Any], operator: Any, target: Any) -> None:
     (edges.present if operator.present else edges.absent).append(target)
 
@@ -207,7 +236,7 @@ _ADDERS: dict[type, Callable[[Edges[Any], Any, Any], None]] = {
     op.EqualsIgnoreCase: _add_folded,
     op.Numeric: _add_range,
     op.Wildcard: _add_string_test,
-    op.Cidr: _add_string_test,
-    op.ExactIp: _add_string_test,
+    op.Cidr: _add_cidr,
+    op.ExactIp: _add_address,
     op.Exists: _add_exists,
 }

@@ -238,10 +238,14 @@ _CONFLICT: Membership = ((-1, -1),)
 
 def _join(first: Membership, second: Membership) -> Membership:
     """Both commitments together, or ``_CONFLICT`` when they pick different elements."""
-    if second is None:
+    if second is None or first == second:
         return first
     if first is None:
         return second
+    if len(second) > len(first) and second[: len(first)] == first:
+        return second  # a leaf deeper inside the element already chosen
+    if len(first) > len(second) and first[: len(second)] == second:
+        return first
     chosen = dict(first)
     for array_id, index in second:
         if chosen.setdefault(array_id, index) != index:
