@@ -2,7 +2,8 @@
 
 Each branch of each pattern is a chain of fields, ordered the same way for every
 rule (exact-value fields first, then other tests, then fields that may be absent;
-within a class, paths used by more rules first), and chains are merged into a trie.
+within a class, paths used by more rules first, then paths whose values tell more
+rules apart), and chains are merged into a trie.
 Matching an event walks the trie from the root: a state looks up the event's values
 for the paths it tests and moves on only where a value fits, so rules that do not
 fit are pruned at their first mismatching field and the cost follows the matching
