@@ -19,37 +19,38 @@ in the same element.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 Membership = tuple[tuple[int, int], ...] | None
 
 
 class Leaves:
-    """An event's leaf values by path, and the array elements they sit in.
+    """An event's leaf values by path id, and the array elements they sit in.
 
+    ``values[i]`` lists the values at path ``i`` (None when there are none).
     ``members`` holds, for the paths where some value sits in an array element,
-    a list parallel to ``values``; paths with no such value have no entry.
+    a list parallel to the values; paths with no such value have no entry.
     """
 
     __slots__ = ("members", "values")
 
-    def __init__(self) -> None:
-        self.values: dict[str, list[Any]] = {}
-        self.members: dict[str, list[Membership]] = {}
+    def __init__(self, path_count: int) -> None:
+        self.values: list[list[Any] | None] = [None] * path_count
+        self.members: dict[int, list[Membership]] = {}
 
-    def add(self, path: str, value: Any, membership: Membership) -> None:
-        found = self.values.get(path)
+    def add(self, path: int, value: Any, membership: Membership) -> None:
+        found = self.values[path]
         if found is None:
             self.values[path] = found = []
-        if membership is not None or path in self.members:
+        if membership is not None or (self.members and path in self.members):
             members = self.members.get(path)
             if members is None:
                 self.members[path] = members = [None] * len(found)
             members.append(membership)
         found.append(value)
 
-    def membership(self, path: str) -> list[Membership] | None:
+    def membership(self, path: int) -> list[Membership] | None:
         return self.members.get(path) if self.members else None
 
 
@@ -59,17 +60,18 @@ class KeyNode:
     __slots__ = ("children",)
 
     def __init__(self) -> None:
-        self.children: dict[str, tuple[str | None, KeyNode | None]] = {}
+        self.children: dict[str, tuple[int, KeyNode | None]] = {}
 
 
-def build_key_tree(paths: Iterable[str]) -> KeyNode:
-    wanted = set(paths)
-    prefixes = {path[:i] for path in wanted for i, char in enumerate(path) if char == "."}
+def build_key_tree(paths: list[str]) -> KeyNode:
+    """The key tree for ``paths``; a leaf is filed under its path's index in the list."""
+    ids = {path: index for index, path in enumerate(paths)}
+    prefixes = {path[:i] for path in ids for i, char in enumerate(path) if char == "."}
     nodes: dict[str, KeyNode] = {"": KeyNode()}
     for prefix in prefixes:
         nodes[prefix] = KeyNode()
-    for name in wanted | prefixes:
-        entry = (name if name in wanted else None, nodes.get(name) if name in prefixes else None)
+    for name in ids.keys() | prefixes:
+        entry = (ids.get(name, -1), nodes.get(name) if name in prefixes else None)
         nodes[""].children[name] = entry
         for i, char in enumerate(name):
             if char == ".":
@@ -77,9 +79,9 @@ def build_key_tree(paths: Iterable[str]) -> KeyNode:
     return nodes[""]
 
 
-def collect_leaves(event: Mapping[str, Any], root: KeyNode) -> Leaves:
-    """The leaves of ``event`` at every path the key tree names, grouped by path."""
-    out = Leaves()
+def collect_leaves(event: Mapping[str, Any], root: KeyNode, path_count: int) -> Leaves:
+    """The leaves of ``event`` at every path the key tree names, grouped by path id."""
+    out = Leaves(path_count)
     _collect(event, root, out, None)
     return out
 
@@ -98,7 +100,7 @@ def _collect(node: Mapping[str, Any], keys: KeyNode, out: Leaves, membership: Me
 
 
 def _visit(
-    value: Any, path: str | None, keys: KeyNode | None, out: Leaves, membership: Membership
+    value: Any, path: int, keys: KeyNode | None, out: Leaves, membership: Membership
 ) -> None:
     kind = type(value)
     if kind is dict:
@@ -110,10 +112,10 @@ def _visit(
                 step = (id(value), index)
                 inner = (step,) if membership is None else (*membership, step)
                 _visit(element, path, keys, out, inner)
-        elif path is not None:
+        elif path >= 0:
             for element in value:
                 out.add(path, element, membership)
-    elif path is not None:
+    elif path >= 0:
         out.add(path, value, membership)
 
 

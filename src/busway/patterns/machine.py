@@ -44,7 +44,7 @@ class _State:
         self.edges: dict[str, Edges[_State]] = {}
         self.accepts: list[int] = []
         self.children: dict[tuple[str, tuple[op.Operator, ...]], _State] = {}
-        self.tests: tuple[tuple[str, Edges[_State]], ...] = ()
+        self.tests: tuple[tuple[int, Edges[_State]], ...] = ()
 
     def child(self, field: Field) -> _State:
         key = (field.path, field.operators)
@@ -56,11 +56,11 @@ class _State:
                 edges.add(operator, found)
         return found
 
-    def seal(self) -> None:
-        """Drop build-time data; keep (path, edges) pairs for the walk."""
+    def seal(self, path_ids: dict[str, int]) -> None:
+        """Drop build-time data; keep (path id, edges) pairs for the walk."""
         for edges in self.edges.values():
             edges.seal()
-        self.tests = tuple(self.edges.items())
+        self.tests = tuple((path_ids[path], edges) for path, edges in self.edges.items())
         self.accepts = self.accepts or _NO_ACCEPTS
         self.children = _NO_CHILDREN
         self.edges = _NO_EDGES
@@ -76,20 +76,22 @@ class Matcher(Generic[K]):
             for index, pattern in enumerate(patterns.values())
             for branch in pattern.branches
         ]
-        self._root = _build(branches)
-        self._keys_read = build_key_tree(field.path for _, branch in branches for field in branch)
+        paths = sorted({field.path for _, branch in branches for field in branch})
+        self._root = _build(branches, {path: index for index, path in enumerate(paths)})
+        self._keys_read = build_key_tree(paths)
+        self._path_count = len(paths)
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def match(self, event: Mapping[str, Any]) -> list[K]:
         """Keys of the patterns ``event`` matches, in the order they were given."""
-        accepted = _walk(self._root, collect_leaves(event, self._keys_read))
+        accepted = _walk(self._root, collect_leaves(event, self._keys_read, self._path_count))
         keys = self._keys
         return [keys[index] for index in sorted(accepted)]
 
 
-def _build(branches: list[tuple[int, Branch]]) -> _State:
+def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _State:
     usage = Counter(field.path for _, branch in branches for field in branch)
     distinct = Counter(
         path for path, _ in {(f.path, f.operators) for _, branch in branches for f in branch}
@@ -109,7 +111,7 @@ def _build(branches: list[tuple[int, Branch]]) -> _State:
             states[id(state)] = state
         state.accepts.append(index)
     for state in states.values():
-        state.seal()
+        state.seal(path_ids)
     return root
 
 
@@ -119,7 +121,7 @@ def _field_class(field: Field) -> int:
     return 0 if all(isinstance(operator, _EXACT_KINDS) for operator in field.operators) else 1
 
 
-_Step = tuple[_State, Membership, tuple[str, ...]]
+_Step = tuple[_State, Membership, tuple[int, ...]]
 _NO_VALUES: list[Any] = []
 
 
@@ -148,7 +150,7 @@ class _Walk:
             if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
                 self.accepted.update(state.accepts)
             for path, edges in state.tests:
-                values = leaves.values.get(path, _NO_VALUES)
+                values = leaves.values[path] or _NO_VALUES
                 members = leaves.membership(path) if values else None
                 if values:
                     if membership is None and not pending:
@@ -185,7 +187,7 @@ class _Walk:
         edges: Edges[_State],
         values: list[Any],
         members: list[Membership] | None,
-        context: tuple[Membership, tuple[str, ...]],
+        context: tuple[Membership, tuple[int, ...]],
     ) -> None:
         membership, pending = context
         seen, stack = self.seen, self.stack
@@ -205,7 +207,7 @@ class _Walk:
                     seen.add(key)
                     stack.append((target, joined, pending))
 
-    def push_all(self, targets: list[_State], context: tuple[Membership, tuple[str, ...]]) -> None:
+    def push_all(self, targets: list[_State], context: tuple[Membership, tuple[int, ...]]) -> None:
         membership, pending = context
         for target in targets:
             key: Any = (
@@ -217,11 +219,11 @@ class _Walk:
 
 
 def _absent_context(
-    path: str,
+    path: int,
     values: list[Any],
     members: list[Membership] | None,
-    context: tuple[Membership, tuple[str, ...]],
-) -> tuple[Membership, tuple[str, ...]] | None:
+    context: tuple[Membership, tuple[int, ...]],
+) -> tuple[Membership, tuple[int, ...]] | None:
     """How a branch may go on with ``path`` absent, or None when it cannot."""
     if not values:
         return context
@@ -254,7 +256,7 @@ def _join(first: Membership, second: Membership) -> Membership:
     return tuple(sorted(chosen.items()))
 
 
-def _all_absent(pending: tuple[str, ...], membership: Membership, leaves: Leaves) -> bool:
+def _all_absent(pending: tuple[int, ...], membership: Membership, leaves: Leaves) -> bool:
     for path in pending:
         for leaf_membership in leaves.members.get(path, _NO_VALUES):
             if _join(membership, leaf_membership) is not _CONFLICT:
