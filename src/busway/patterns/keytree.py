@@ -82,11 +82,11 @@ def build_key_tree(paths: list[str]) -> KeyNode:
 def collect_leaves(event: Mapping[str, Any], root: KeyNode, path_count: int) -> Leaves:
     """The leaves of ``event`` at every path the key tree names, grouped by path id."""
     out = Leaves(path_count)
-    _collect(event, root, out, None)
+    _collect(event if type(event) is dict else dict(event), root, out, None)
     return out
 
 
-def _collect(node: Mapping[str, Any], keys: KeyNode, out: Leaves, membership: Membership) -> None:
+def _collect(node: dict[str, Any], keys: KeyNode, out: Leaves, membership: Membership) -> None:
     children = keys.children
     if len(node) <= len(children):
         for key, value in node.items():
