@@ -40,6 +40,7 @@ class Edges(Generic[S]):
         "folded_suffixes",
         "null",
         "numbers",
+        "path",
         "prefixes",
         "present",
         "ranges",
@@ -51,6 +52,7 @@ class Edges(Generic[S]):
     )
 
     def __init__(self) -> None:
+        self.path = -1  # the id of the path these edges test, set when sealed
         self.strings: dict[str, list[S]] = {}
         self.numbers: dict[float, list[S]] = {}
         self.true: list[S] = []
@@ -70,8 +72,9 @@ class Edges(Generic[S]):
         self.absent: list[S] = []
         self.uses_strings_only = True
 
-    def seal(self) -> None:
+    def seal(self, path: int) -> None:
         """Share one empty container for every unused slot: most states use one or two."""
+        self.path = path
         self.strings = self.strings or _EMPTY_STRINGS
         self.numbers = self.numbers or _EMPTY_NUMBERS
         self.true = self.true or _NONE

@@ -26,16 +26,20 @@ def looks_like_ip(text: str) -> bool:
 
 def parse_ip(text: str) -> Address | None:
     """The address ``text`` spells, or None when it is not an IP literal."""
-    if _V4_SHAPE.fullmatch(text):
-        return _parse_v4(text)
-    if _V6_SHAPE.fullmatch(text):
-        return _parse_v6(text)
-    return None
+    if ":" in text:
+        return _parse_v6(text) if _V6_SHAPE.fullmatch(text) else None
+    return _parse_v4(text)
 
 
 def _parse_v4(text: str) -> Address | None:
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
     value = 0
-    for part in text.split("."):
+    for part in parts:
+        # Plain ASCII digits only, as EventBridge's [0-9]+ (str.isdigit takes others).
+        if not (part.isascii() and part.isdigit()):
+            return None
         octet = int(part)
         if octet > 255:
             return None

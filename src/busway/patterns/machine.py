@@ -44,7 +44,7 @@ class _State:
         self.edges: dict[str, Edges[_State]] = {}
         self.accepts: list[int] = []
         self.children: dict[tuple[str, tuple[op.Operator, ...]], _State] = {}
-        self.tests: tuple[tuple[int, Edges[_State]], ...] = ()
+        self.tests: tuple[Edges[_State], ...] = ()
 
     def child(self, field: Field) -> _State:
         key = (field.path, field.operators)
@@ -58,9 +58,9 @@ class _State:
 
     def seal(self, path_ids: dict[str, int]) -> None:
         """Drop build-time data; keep (path id, edges) pairs for the walk."""
-        for edges in self.edges.values():
-            edges.seal()
-        self.tests = tuple((path_ids[path], edges) for path, edges in self.edges.items())
+        for path, edges in self.edges.items():
+            edges.seal(path_ids[path])
+        self.tests = tuple(self.edges.values())
         self.accepts = self.accepts or _NO_ACCEPTS
         self.children = _NO_CHILDREN
         self.edges = _NO_EDGES
@@ -149,7 +149,8 @@ class _Walk:
             state, membership, pending = stack.pop()
             if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
                 self.accepted.update(state.accepts)
-            for path, edges in state.tests:
+            for edges in state.tests:
+                path = edges.path
                 values = leaves.values[path] or _NO_VALUES
                 members = leaves.membership(path) if values else None
                 if values:
