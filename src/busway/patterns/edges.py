@@ -40,6 +40,8 @@ class Edges(Generic[S]):
         "folded_suffixes",
         "null",
         "numbers",
+        "only_key",
+        "only_targets",
         "path",
         "prefixes",
         "present",
@@ -71,10 +73,17 @@ class Edges(Generic[S]):
         self.present: list[S] = []
         self.absent: list[S] = []
         self.uses_strings_only = True
+        # Most edges past the first field of a rule test one exact string: kept bare,
+        # a comparison costs less than a hash lookup and touches less memory.
+        self.only_key: str | None = None
+        self.only_targets: list[S] = _NONE
 
     def seal(self, path: int) -> None:
         """Share one empty container for every unused slot: most states use one or two."""
         self.path = path
+        if self.uses_strings_only and len(self.strings) == 1:
+            ((self.only_key, self.only_targets),) = self.strings.items()
+            self.strings = _EMPTY_STRINGS
         self.strings = self.strings or _EMPTY_STRINGS
         self.numbers = self.numbers or _EMPTY_NUMBERS
         self.true = self.true or _NONE
@@ -108,6 +117,8 @@ class Edges(Generic[S]):
         """The next states ``value`` leads to (may repeat a state; do not mutate)."""
         kind = type(value)
         if kind is str:
+            if self.only_key is not None:
+                return self.only_targets if value == self.only_key else _NONE
             found = self.strings.get(value)
             if self.uses_strings_only:
                 return found if found is not None else _NONE
