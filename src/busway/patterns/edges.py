@@ -54,8 +54,17 @@ class Edges(Generic[S]):
     )
 
     def __init__(self) -> None:
+        # The fields every walk reads come first, so they share a cache line.
         self.path = -1  # the id of the path these edges test, set when sealed
+        self.uses_strings_only = True
+        # Most edges past the first field of a rule test one exact string: kept bare,
+        # a comparison costs less than a hash lookup and touches less memory.
+        self.only_key: str | None = None
+        self.only_targets: list[S] = _NONE
         self.strings: dict[str, list[S]] = {}
+        self.absent: list[S] = []
+        self.present: list[S] = []
+        self.any_tests: list[tuple[Callable[[Any], bool], S]] = []
         self.numbers: dict[float, list[S]] = {}
         self.true: list[S] = []
         self.false: list[S] = []
@@ -69,14 +78,6 @@ class Edges(Generic[S]):
         self.string_tests: list[tuple[Callable[[Any], bool], S]] = []
         self.addresses: dict[Address, list[S]] = {}
         self.cidrs: list[tuple[Range, S]] = []
-        self.any_tests: list[tuple[Callable[[Any], bool], S]] = []
-        self.present: list[S] = []
-        self.absent: list[S] = []
-        self.uses_strings_only = True
-        # Most edges past the first field of a rule test one exact string: kept bare,
-        # a comparison costs less than a hash lookup and touches less memory.
-        self.only_key: str | None = None
-        self.only_targets: list[S] = _NONE
 
     def seal(self, path: int) -> None:
         """Share one empty container for every unused slot: most states use one or two."""
