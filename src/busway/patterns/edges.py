@@ -179,12 +179,20 @@ class Edges(Generic[S]):
 def _by_length(
     tables: dict[int, dict[str, list[S]]], value: str, result: list[S], *, from_end: bool
 ) -> None:
+    """Targets of the prefixes (or suffixes) ``value`` has: one probe per distinct length."""
     size = len(value)
     for length, table in tables.items():
-        if length <= size:
-            found = table.get(value[size - length :] if from_end else value[:length])
-            if found is not None:
-                result.extend(found)
+        if length > size:
+            continue
+        if len(table) == 1:
+            # One affix of this length: comparing beats slicing and hashing.
+            for affix, targets in table.items():
+                if value.endswith(affix) if from_end else value.startswith(affix):
+                    result.extend(targets)
+            continue
+        found = table.get(value[size - length :] if from_end else value[:length])
+        if found is not None:
+            result.extend(found)
 
 
 def _number_key(value: int | float) -> float:
