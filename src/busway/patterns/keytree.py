@@ -60,7 +60,17 @@ class KeyNode:
     __slots__ = ("children",)
 
     def __init__(self) -> None:
-        self.children: dict[str, tuple[int, KeyNode | None]] = {}
+        self.children: dict[str, KeyEntry] = {}
+
+
+class KeyEntry:
+    """What one event key leads to: the path id it completes (or -1) and the node below."""
+
+    __slots__ = ("node", "path")
+
+    def __init__(self, path: int, node: KeyNode | None) -> None:
+        self.path = path
+        self.node = node
 
 
 def build_key_tree(paths: list[str]) -> KeyNode:
@@ -71,7 +81,7 @@ def build_key_tree(paths: list[str]) -> KeyNode:
     for prefix in prefixes:
         nodes[prefix] = KeyNode()
     for name in ids.keys() | prefixes:
-        entry = (ids.get(name, -1), nodes.get(name) if name in prefixes else None)
+        entry = KeyEntry(ids.get(name, -1), nodes.get(name) if name in prefixes else None)
         nodes[""].children[name] = entry
         for i, char in enumerate(name):
             if char == ".":
@@ -92,11 +102,11 @@ def _collect(node: dict[str, Any], keys: KeyNode, out: Leaves, membership: Membe
         for key, value in node.items():
             entry = children.get(key)
             if entry is not None:
-                _visit(value, entry[0], entry[1], out, membership)
+                _visit(value, entry.path, entry.node, out, membership)
     else:
         for key, entry in children.items():
             if key in node:
-                _visit(node[key], entry[0], entry[1], out, membership)
+                _visit(node[key], entry.path, entry.node, out, membership)
 
 
 def _visit(
