@@ -21,7 +21,6 @@ _MAX_EXACT_INT = 2**53
 _NONE: list[Any] = []
 _EMPTY_NUMBERS: dict[float, Any] = {}
 _EMPTY_STRINGS: dict[str, Any] = {}
-_EMPTY_SIZED: dict[int, dict[str, Any]] = {}
 _EMPTY_PAIRS: list[Any] = []
 _EMPTY_ADDRESSES: dict[Address, Any] = {}
 
@@ -69,11 +68,11 @@ class Edges(Generic[S]):
         self.true: list[S] = []
         self.false: list[S] = []
         self.null: list[S] = []
-        self.prefixes: dict[int, dict[str, list[S]]] = {}
-        self.suffixes: dict[int, dict[str, list[S]]] = {}
+        self.prefixes: Affixes[S] | None = None
+        self.suffixes: Affixes[S] | None = None
         self.folded: dict[str, list[S]] = {}
-        self.folded_prefixes: dict[int, dict[str, list[S]]] = {}
-        self.folded_suffixes: dict[int, dict[str, list[S]]] = {}
+        self.folded_prefixes: Affixes[S] | None = None
+        self.folded_suffixes: Affixes[S] | None = None
         self.ranges: list[tuple[op.Numeric, S]] = []
         self.string_tests: list[tuple[Callable[[Any], bool], S]] = []
         self.addresses: dict[Address, list[S]] = {}
@@ -90,11 +89,10 @@ class Edges(Generic[S]):
         self.true = self.true or _NONE
         self.false = self.false or _NONE
         self.null = self.null or _NONE
-        self.prefixes = self.prefixes or _EMPTY_SIZED
-        self.suffixes = self.suffixes or _EMPTY_SIZED
+        for affixes in (self.prefixes, self.suffixes, self.folded_prefixes, self.folded_suffixes):
+            if affixes is not None:
+                affixes.seal()
         self.folded = self.folded or _EMPTY_STRINGS
-        self.folded_prefixes = self.folded_prefixes or _EMPTY_SIZED
-        self.folded_suffixes = self.folded_suffixes or _EMPTY_SIZED
         self.ranges = self.ranges or _EMPTY_PAIRS
         self.string_tests = self.string_tests or _EMPTY_PAIRS
         self.addresses = self.addresses or _EMPTY_ADDRESSES
@@ -147,17 +145,19 @@ class Edges(Generic[S]):
         return result
 
     def _string_targets(self, value: str, result: list[S]) -> None:
-        if self.prefixes:
-            _by_length(self.prefixes, value, result, from_end=False)
-        if self.suffixes:
-            _by_length(self.suffixes, value, result, from_end=True)
-        if self.folded or self.folded_prefixes or self.folded_suffixes:
+        if self.prefixes is not None:
+            self.prefixes.collect(value, result)
+        if self.suffixes is not None:
+            self.suffixes.collect(value, result)
+        if self.folded or self.folded_prefixes is not None or self.folded_suffixes is not None:
             lowered = value.lower()
             found = self.folded.get(lowered)
             if found is not None:
                 result.extend(found)
-            _by_length(self.folded_prefixes, lowered, result, from_end=False)
-            _by_length(self.folded_suffixes, lowered, result, from_end=True)
+            if self.folded_prefixes is not None:
+                self.folded_prefixes.collect(lowered, result)
+            if self.folded_suffixes is not None:
+                self.folded_suffixes.collect(lowered, result)
         for test, target in self.string_tests:
             if test(value):
                 result.append(target)
@@ -176,23 +176,41 @@ class Edges(Generic[S]):
                 result.append(target)
 
 
-def _by_length(
-    tables: dict[int, dict[str, list[S]]], value: str, result: list[S], *, from_end: bool
-) -> None:
-    """Targets of the prefixes (or suffixes) ``value`` has: one probe per distinct length."""
-    size = len(value)
-    for length, table in tables.items():
-        if length > size:
-            continue
-        if len(table) == 1:
-            # One affix of this length: comparing beats slicing and hashing.
-            for affix, targets in table.items():
-                if value.endswith(affix) if from_end else value.startswith(affix):
-                    result.extend(targets)
-            continue
-        found = table.get(value[size - length :] if from_end else value[:length])
-        if found is not None:
-            result.extend(found)
+class Affixes(Generic[S]):
+    """Prefixes (or suffixes) of one edge: compared one by one when few, else hashed.
+
+    With many, the value is sliced once per distinct affix length and looked up.
+    """
+
+    __slots__ = ("from_end", "pairs", "tables")
+
+    def __init__(self, *, from_end: bool) -> None:
+        self.from_end = from_end
+        self.tables: dict[int, dict[str, list[S]]] = {}
+        self.pairs: list[tuple[str, list[S]]] = []
+
+    def add(self, text: str, target: S) -> None:
+        self.tables.setdefault(len(text), {}).setdefault(text, []).append(target)
+
+    def seal(self) -> None:
+        if sum(len(table) for table in self.tables.values()) <= _FEW_AFFIXES:
+            self.pairs = [pair for table in self.tables.values() for pair in table.items()]
+            self.tables = {}
+
+    def collect(self, value: str, result: list[S]) -> None:
+        """Add the targets of every affix ``value`` has to ``result``."""
+        for affix, targets in self.pairs:
+            if value.endswith(affix) if self.from_end else value.startswith(affix):
+                result.extend(targets)
+        size = len(value)
+        for length, table in self.tables.items():
+            if length <= size:
+                found = table.get(value[size - length :] if self.from_end else value[:length])
+                if found is not None:
+                    result.extend(found)
+
+
+_FEW_AFFIXES = 8
 
 
 def _number_key(value: int | float) -> float:
@@ -214,17 +232,25 @@ def _add_literal(edges: Edges[Any], operator: Any, target: Any) -> None:
 
 
 def _add_prefix(edges: Edges[Any], operator: Any, target: Any) -> None:
-    tables = edges.folded_prefixes if operator.ignore_case else edges.prefixes
-    _add_sized(tables, operator.value.lower() if operator.ignore_case else operator.value, target)
+    if operator.ignore_case:
+        if edges.folded_prefixes is None:
+            edges.folded_prefixes = Affixes(from_end=False)
+        edges.folded_prefixes.add(operator.value.lower(), target)
+    else:
+        if edges.prefixes is None:
+            edges.prefixes = Affixes(from_end=False)
+        edges.prefixes.add(operator.value, target)
 
 
 def _add_suffix(edges: Edges[Any], operator: Any, target: Any) -> None:
-    tables = edges.folded_suffixes if operator.ignore_case else edges.suffixes
-    _add_sized(tables, operator.value.lower() if operator.ignore_case else operator.value, target)
-
-
-def _add_sized(tables: dict[int, dict[str, list[Any]]], text: str, target: Any) -> None:
-    tables.setdefault(len(text), {}).setdefault(text, []).append(target)
+    if operator.ignore_case:
+        if edges.folded_suffixes is None:
+            edges.folded_suffixes = Affixes(from_end=True)
+        edges.folded_suffixes.add(operator.value.lower(), target)
+    else:
+        if edges.suffixes is None:
+            edges.suffixes = Affixes(from_end=True)
+        edges.suffixes.add(operator.value, target)
 
 
 def _add_folded(edges: Edges[Any], operator: Any, target: Any) -> None:

@@ -132,56 +132,87 @@ def _walk(root: _State, leaves: Leaves) -> set[int]:
 
 
 class _Walk:
-    """One event's way through the machine: a stack of (state, commitments, pending absences)."""
+    """One event's way through the machine.
 
-    __slots__ = ("accepted", "leaves", "seen", "stack")
+    States reached with no commitments yet (the common case) wait on ``plain``;
+    the others on ``stack`` with their array commitments and pending absences.
+    """
+
+    __slots__ = ("accepted", "leaves", "plain", "seen", "stack")
 
     def __init__(self, leaves: Leaves) -> None:
         self.leaves = leaves
         self.accepted: set[int] = set()
+        self.plain: list[_State] = []
         self.stack: list[_Step] = []
         self.seen: set[Any] = set()
 
     def run(self, root: _State) -> None:
-        stack, leaves = self.stack, self.leaves
-        stack.append((root, None, ()))
-        while stack:
-            state, membership, pending = stack.pop()
-            if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
-                self.accepted.update(state.accepts)
-            for edges in state.tests:
-                path = edges.path
-                values = leaves.values[path] or _NO_VALUES
-                members = leaves.membership(path) if values else None
-                if values:
-                    if membership is None and not pending:
-                        self.advance_plain(edges, values, members)
-                    else:
-                        self.advance(edges, values, members, (membership, pending))
+        plain, stack = self.plain, self.stack
+        plain.append(root)
+        while plain or stack:
+            if plain:
+                self.visit_plain(plain.pop())
+            else:
+                state, membership, pending = stack.pop()
+                self.visit(state, membership, pending)
+
+    def visit_plain(self, state: _State) -> None:
+        leaves = self.leaves
+        if state.accepts:
+            self.accepted.update(state.accepts)
+        for edges in state.tests:
+            path = edges.path
+            values = leaves.values[path]
+            if values is None:
                 if edges.absent:
-                    absent = _absent_context(path, values, members, (membership, pending))
-                    if absent is not None:
-                        self.push_all(edges.absent, absent)
+                    self.push_all(edges.absent, (None, ()))
+                continue
+            members = leaves.membership(path)
+            self.advance_plain(edges, values, members)
+            if edges.absent:
+                absent = _absent_context(path, values, members, (None, ()))
+                if absent is not None:
+                    self.push_all(edges.absent, absent)
+
+    def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
+        leaves = self.leaves
+        if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
+            self.accepted.update(state.accepts)
+        for edges in state.tests:
+            path = edges.path
+            values = leaves.values[path] or _NO_VALUES
+            members = leaves.membership(path) if values else None
+            if values:
+                self.advance(edges, values, members, (membership, pending))
+            if edges.absent:
+                absent = _absent_context(path, values, members, (membership, pending))
+                if absent is not None:
+                    self.push_all(edges.absent, absent)
 
     def advance_plain(
         self, edges: Edges[_State], values: list[Any], members: list[Membership] | None
     ) -> None:
-        """Advance with no commitments yet, the common case."""
-        stack = self.stack
+        """Advance with no commitments yet."""
         if members is None and len(values) == 1:
             targets = edges.targets(values[0])
             if len(targets) == 1:
                 # A trie state has one parent, visited once here: no repeat possible.
-                stack.append((targets[0], None, ()))
+                self.plain.append(targets[0])
                 return
         seen = self.seen
         for index, value in enumerate(values):
             leaf_membership = None if members is None else members[index]
             for target in edges.targets(value):
-                key: Any = target if leaf_membership is None else (target, leaf_membership, ())
-                if key not in seen:
-                    seen.add(key)
-                    stack.append((target, leaf_membership, ()))
+                if leaf_membership is None:
+                    if target not in seen:
+                        seen.add(target)
+                        self.plain.append(target)
+                else:
+                    key = (target, leaf_membership, ())
+                    if key not in seen:
+                        seen.add(key)
+                        self.stack.append(key)
 
     def advance(
         self,
@@ -201,22 +232,22 @@ class _Walk:
             if joined is _CONFLICT:
                 continue
             for target in targets:
-                key: Any = (target, joined, pending)
-                if joined is None and not pending:
-                    key = target
+                key = (target, joined, pending)
                 if key not in seen:
                     seen.add(key)
-                    stack.append((target, joined, pending))
+                    stack.append(key)
 
     def push_all(self, targets: list[_State], context: tuple[Membership, tuple[int, ...]]) -> None:
         membership, pending = context
+        plain = membership is None and not pending
         for target in targets:
-            key: Any = (
-                target if membership is None and not pending else (target, membership, pending)
-            )
+            key: Any = target if plain else (target, membership, pending)
             if key not in self.seen:
                 self.seen.add(key)
-                self.stack.append((target, membership, pending))
+                if plain:
+                    self.plain.append(target)
+                else:
+                    self.stack.append((target, membership, pending))
 
 
 def _absent_context(
