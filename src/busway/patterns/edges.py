@@ -39,7 +39,9 @@ class Edges(Generic[S]):
         "folded_suffixes",
         "null",
         "numbers",
+        "only_hash",
         "only_key",
+        "only_target",
         "only_targets",
         "path",
         "prefixes",
@@ -59,7 +61,9 @@ class Edges(Generic[S]):
         # Most edges past the first field of a rule test one exact string: kept bare,
         # a comparison costs less than a hash lookup and touches less memory.
         self.only_key: str | None = None
+        self.only_hash = 0
         self.only_targets: list[S] = _NONE
+        self.only_target: S | None = None  # the one target, when only one
         self.strings: dict[str, list[S]] = {}
         self.absent: list[S] = []
         self.present: list[S] = []
@@ -83,6 +87,9 @@ class Edges(Generic[S]):
         self.path = path
         if self.uses_strings_only and len(self.strings) == 1:
             ((self.only_key, self.only_targets),) = self.strings.items()
+            self.only_hash = hash(self.only_key)
+            if len(self.only_targets) == 1:
+                self.only_target = self.only_targets[0]
             self.strings = _EMPTY_STRINGS
         self.strings = self.strings or _EMPTY_STRINGS
         self.numbers = self.numbers or _EMPTY_NUMBERS
@@ -117,7 +124,7 @@ class Edges(Generic[S]):
         kind = type(value)
         if kind is str:
             if self.only_key is not None:
-                return self.only_targets if value == self.only_key else _NONE
+                return self.only_targets if self.fits_only_key(value) else _NONE
             found = self.strings.get(value)
             if self.uses_strings_only:
                 return found if found is not None else _NONE
@@ -143,6 +150,11 @@ class Edges(Generic[S]):
             if test(value):
                 result.append(target)
         return result
+
+    def fits_only_key(self, value: str) -> bool:
+        """Whether ``value`` is the one exact key (its cached hash is compared first, so
+        a mismatch does not touch the key's own memory)."""
+        return hash(value) == self.only_hash and value == self.only_key
 
     def _string_targets(self, value: str, result: list[S]) -> None:
         if self.prefixes is not None:

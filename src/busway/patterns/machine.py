@@ -195,7 +195,14 @@ class _Walk:
     ) -> None:
         """Advance with no commitments yet."""
         if members is None and len(values) == 1:
-            targets = edges.targets(values[0])
+            value = values[0]
+            target = edges.only_target
+            if target is not None and type(value) is str:
+                # The commonest step: one exact string leading to one state.
+                if edges.fits_only_key(value):
+                    self.plain.append(target)
+                return
+            targets = edges.targets(value)
             if len(targets) == 1:
                 # A trie state has one parent, visited once here: no repeat possible.
                 self.plain.append(targets[0])
