@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from busway.patterns import Matcher, Pattern, parse_pattern
-from timing import best_time, throughput, traced_bytes
+from timing import best_time, parse_and_match, throughput, traced_bytes
 
 
 def parse_all(texts: Sequence[str]) -> dict[int, Pattern]:
@@ -25,6 +25,7 @@ def measure_busway(
     assert isinstance(matcher, Matcher)
     matched = [matcher.match(event) for event in events]
     speed = throughput(matcher.match, events, min_seconds=min_seconds)
+    pipeline = parse_and_match(events, matcher.match, min_seconds=min_seconds)
     return {
         "parse_pattern_s": parse_s,
         "compile_s": compile_s,
@@ -33,5 +34,6 @@ def measure_busway(
         "matcher_peak_bytes": matcher_peak,
         "matches_per_event": sum(map(len, matched)) / len(events),
         "match": speed.as_dict(),
+        "parse_and_match": pipeline.as_dict(),
         "matched": matched,
     }

@@ -54,6 +54,7 @@ def busway_table(results: dict[str, Any]) -> Table:
                 r.rate(_eps(b)),
                 r.rate(e["parse_floor"]["events_per_s"]),
                 r.ratio(e.get("match_to_parse_cost"), 2),
+                r.ratio(e.get("pipeline_match_to_parse_cost"), 2),
                 r.seconds(b.get("parse_pattern_s")),
                 r.seconds(b.get("compile_s")),
                 r.size(b.get("matcher_bytes")),
@@ -69,6 +70,7 @@ def busway_table(results: dict[str, Any]) -> Table:
         "Busway ev/s",
         "orjson parse ev/s",
         "match/parse",
+        "in ingest",
         "parse_pattern all",
         "Matcher()",
         "memory",
@@ -135,6 +137,11 @@ def verdicts(results: dict[str, Any]) -> list[str]:
             lines.append(
                 f"{e['rules']:,} rules: match/parse cost {cost:.2f} "
                 f"({mark} the <= {PARSE_TARGET:g} target)"
+            )
+        fresh = e.get("pipeline_match_to_parse_cost")
+        if fresh is not None:
+            lines.append(
+                f"{e['rules']:,} rules: match/parse cost on freshly parsed events {fresh:.2f}"
             )
         if e["rules"] == 1000:
             for key, label in PEERS:
