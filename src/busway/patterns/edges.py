@@ -245,24 +245,26 @@ def _add_literal(edges: Edges[Any], operator: Any, target: Any) -> None:
 
 def _add_prefix(edges: Edges[Any], operator: Any, target: Any) -> None:
     if operator.ignore_case:
-        if edges.folded_prefixes is None:
-            edges.folded_prefixes = Affixes(from_end=False)
-        edges.folded_prefixes.add(operator.value.lower(), target)
+        edges.folded_prefixes = _grown(edges.folded_prefixes, operator.value.lower(), target)
     else:
-        if edges.prefixes is None:
-            edges.prefixes = Affixes(from_end=False)
-        edges.prefixes.add(operator.value, target)
+        edges.prefixes = _grown(edges.prefixes, operator.value, target)
 
 
 def _add_suffix(edges: Edges[Any], operator: Any, target: Any) -> None:
     if operator.ignore_case:
-        if edges.folded_suffixes is None:
-            edges.folded_suffixes = Affixes(from_end=True)
-        edges.folded_suffixes.add(operator.value.lower(), target)
+        edges.folded_suffixes = _grown(edges.folded_suffixes, operator.value.lower(), target, True)
     else:
-        if edges.suffixes is None:
-            edges.suffixes = Affixes(from_end=True)
-        edges.suffixes.add(operator.value, target)
+        edges.suffixes = _grown(edges.suffixes, operator.value, target, True)
+
+
+def _grown(
+    affixes: Affixes[Any] | None, text: str, target: Any, from_end: bool = False
+) -> Affixes[Any]:
+    """``affixes`` (made if there are none yet) with ``text`` leading to ``target``."""
+    if affixes is None:
+        affixes = Affixes(from_end=from_end)
+    affixes.add(text, target)
+    return affixes
 
 
 def _add_folded(edges: Edges[Any], operator: Any, target: Any) -> None:
