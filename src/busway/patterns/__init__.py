@@ -41,7 +41,7 @@ def test_event_pattern(pattern_text: str, event_text: str) -> bool:
     event = parse_event(event_text)
     if any(name not in event for name in REQUIRED_EVENT_FIELDS):
         raise InvalidEventError()
-    return bool(Matcher({0: pattern}).match(event))
+    return matches_event(pattern, event)
 
 
 def matches_event(pattern: Pattern, event: Mapping[str, Any]) -> bool:
