@@ -12,6 +12,7 @@ import click
 from busway import __version__, patterns
 from busway.cli.argument import read_argument
 from busway.cli.render import render_explanation
+from busway.cli.serve import serve
 from busway.errors import BuswayError, InvalidEventError, InvalidEventPatternError
 
 MATCH, NO_MATCH, INVALID = 0, 1, 2
@@ -48,6 +49,9 @@ def explain(pattern: str, event: str) -> None:
         explanation = patterns.explain(patterns.parse_pattern(pattern), patterns.parse_event(event))
     click.echo(render_explanation(explanation, color=sys.stdout.isatty()))
     exit_with(explanation.matched)
+
+
+main.add_command(serve)
 
 
 @contextmanager

@@ -1,0 +1,105 @@
+"""Settings: command-line flags over ``BUSWAY_*`` environment variables over an optional
+TOML file over defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+DEFAULT_PORT = 4780
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path(user_data_dir('busway')) / 'busway.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    database_url: str = field(default_factory=default_database_url)
+    account_id: str = "000000000000"
+    region: str = "us-east-1"
+    auth: bool = False
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    webhook_secret: str | None = None
+    egress_allow: tuple[str, ...] = ()
+    egress_deny: tuple[str, ...] = ()
+    max_event_bytes: int = 1_048_576
+    log_level: str = "info"
+
+    @property
+    def sqlite_path(self) -> str:
+        """The file of a ``sqlite:///`` URL (or a plain path)."""
+        url = self.database_url
+        return url.removeprefix("sqlite:///") if url.startswith("sqlite:") else url
+
+
+_ENV = {
+    "BUSWAY_HOST": "host",
+    "BUSWAY_PORT": "port",
+    "BUSWAY_DATABASE_URL": "database_url",
+    "BUSWAY_ACCOUNT_ID": "account_id",
+    "BUSWAY_REGION": "region",
+    "BUSWAY_WEBHOOK_SECRET": "webhook_secret",
+    "BUSWAY_LOG_LEVEL": "log_level",
+}
+
+
+def load_settings(
+    *, file: Path | None = None, env: Mapping[str, str] | None = None, **flags: Any
+) -> Settings:
+    """Defaults, then the TOML ``file``, then the environment, then non-None ``flags``."""
+    settings = Settings()
+    if file is not None:
+        settings = _apply(settings, _from_file(file))
+    settings = _apply(settings, _from_env(os.environ if env is None else env))
+    settings = _apply(settings, {k: v for k, v in flags.items() if v is not None})
+    if settings.auth and not settings.credentials:
+        raise ValueError(
+            "--auth needs credentials: set BUSWAY_ACCESS_KEY_ID and BUSWAY_SECRET_ACCESS_KEY "
+            "or list them under [credentials] in the config file"
+        )
+    return settings
+
+
+def _apply(settings: Settings, values: Mapping[str, Any]) -> Settings:
+    known = {f.name: f for f in fields(Settings)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ValueError(f"unknown setting {key!r}")
+        default = getattr(Settings(), key)
+        changes[key] = _coerce(default, value)
+    return replace(settings, **changes)
+
+
+def _coerce(default: Any, value: Any) -> Any:
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, tuple):
+        return tuple(value.split(",")) if isinstance(value, str) else tuple(value)
+    return value
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {name: env[key] for key, name in _ENV.items() if env.get(key)}
+    if env.get("BUSWAY_ACCESS_KEY_ID") and env.get("BUSWAY_SECRET_ACCESS_KEY"):
+        values["credentials"] = {env["BUSWAY_ACCESS_KEY_ID"]: env["BUSWAY_SECRET_ACCESS_KEY"]}
+    return values
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    data = tomllib.loads(path.read_text())
+    values = {k.replace("-", "_"): v for k, v in data.items() if k != "credentials"}
+    if "credentials" in data:
+        values["credentials"] = dict(data["credentials"])
+    return values

@@ -1,0 +1,226 @@
+"""Deliveries: claim the due ones, send each, then record the outcome in batches.
+
+A delivery committed by ingest arrives here in memory, already claimed, so its first
+attempt starts at once; the store stays the truth. Anything not handed over (retries,
+leases left by a dead process) is found by polling ``claim``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+import orjson
+
+from busway.clock import Clock
+from busway.engine.retry import GiveUp, decide_retry
+from busway.engine.router import Router
+from busway.engine.targets import Senders
+from busway.model import Delivery, Outcome, SendResult, Target
+from busway.storage.base import EventLog, Finished, RetryLater
+from busway.transform import InputTransformer, render_input
+
+_log = logging.getLogger("busway.dispatcher")
+
+
+class Dispatcher:
+    """Sends deliveries with bounded concurrency and writes their outcomes in batches."""
+
+    def __init__(
+        self,
+        *,
+        log: EventLog,
+        router: Router,
+        senders: Senders,
+        clock: Clock,
+        node: str,
+        concurrency: int = 256,
+        lease_seconds: float = 120.0,
+        poll_seconds: float = 1.0,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._log = log
+        self._router = router
+        self._senders = senders
+        self._clock = clock
+        self._node = node
+        self._lease = lease_seconds
+        self._poll = poll_seconds
+        self._rand = rand
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._inbox: list[Delivery] = []
+        self._running: set[asyncio.Task[None]] = set()
+        self._finished: list[Finished] = []
+        self._retries: list[RetryLater] = []
+        self._flushing = asyncio.Lock()
+        self._stopping = False
+
+    def hand_off(self, deliveries: list[Delivery]) -> None:
+        """Take freshly committed, already claimed deliveries for their first attempt."""
+        self._inbox.extend(deliveries)
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until ``stop``; poll the store at least every ``poll_seconds``."""
+        while not self._stopping:
+            await self.step()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+
+    async def stop(self) -> None:
+        """Finish the sends in flight and write their outcomes."""
+        self._stopping = True
+        self._wake.set()
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        await self.flush()
+
+    async def step(self) -> int:
+        """Start sending what was handed over and what is due; return how many."""
+        batch, self._inbox = self._inbox, []
+        claimed = await self._log.claim(
+            now=self._clock.now(), limit=512, lease_seconds=self._lease, node=self._node
+        )
+        batch.extend(claimed)
+        for delivery in batch:
+            await self._slots.acquire()
+            task = asyncio.create_task(self._deliver(delivery))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        return len(batch)
+
+    async def run_until_idle(self) -> None:
+        """Deliver everything due now and wait for it; for tests and tools."""
+        while True:
+            started = await self.step()
+            if self._running:
+                await asyncio.gather(*list(self._running))
+            await self.flush()
+            if not started and not self._inbox:
+                return
+
+    async def flush(self) -> None:
+        """Write the outcomes gathered so far."""
+        async with self._flushing:
+            finished, self._finished = self._finished, []
+            retries, self._retries = self._retries, []
+            if retries:
+                await self._log.retry(retries)
+            if finished:
+                await self._log.finish(finished, now=self._clock.now())
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            await self._attempt(delivery)
+        except Exception:
+            _log.exception("delivery %s failed unexpectedly", delivery.id)
+            self._retries.append(
+                RetryLater(delivery.id, self._clock.now(), "internal error; retried")
+            )
+        finally:
+            self._slots.release()
+        if not self._flushing.locked():
+            await self.flush()
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        found = self._router.target(delivery.bus, delivery.rule, delivery.target_id)
+        if found is None:
+            self._finished.append(Finished(delivery.id, "cancelled", "rule or target removed"))
+            return
+        rule, target = found
+        event = orjson.loads(delivery.body)
+        rendered = render_input(
+            event,
+            input=target.setting("input"),
+            input_path=target.setting("input_path"),
+            transformer=_transformer(target),
+            rule_arn=rule.arn,
+            rule_name=rule.name,
+            ingestion_time=delivery.accepted.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        if rendered.text is None:
+            self._finished.append(
+                Finished(delivery.id, "dropped", "transformed input is not valid JSON")
+            )
+            return
+        now = self._clock.now()
+        result = await self._senders.send(
+            delivery, target=target, event=event, payload=rendered.text, now=now
+        )
+        await self._settle(delivery, target, result, payload=rendered.text)
+
+    async def _settle(
+        self, delivery: Delivery, target: Target, result: SendResult, *, payload: str
+    ) -> None:
+        if result.outcome is Outcome.DELIVERED:
+            self._finished.append(Finished(delivery.id, "delivered"))
+            return
+        now = self._clock.now()
+        decision = decide_retry(
+            result,
+            policy=target.retry_policy,
+            attempts=delivery.attempt,
+            first_try=delivery.accepted,
+            event_time_accepted=delivery.accepted,
+            now=now,
+            rand=self._rand(),
+        )
+        error = f"{result.error_code}: {result.error_message}"
+        if not isinstance(decision, GiveUp):
+            self._retries.append(RetryLater(delivery.id, decision.at, error))
+            return
+        outcome = await self._dead_letter(
+            delivery,
+            target,
+            result,
+            condition=decision.exhausted_condition,
+            payload=payload,
+            now=now,
+        )
+        self._finished.append(Finished(delivery.id, outcome, error))
+
+    async def _dead_letter(
+        self,
+        delivery: Delivery,
+        target: Target,
+        result: SendResult,
+        *,
+        condition: str | None,
+        payload: str,
+        now: datetime,
+    ) -> str:
+        queue = target.dead_letter_arn
+        if queue is None:
+            return "dropped"
+        rule = self._router.target(delivery.bus, delivery.rule, delivery.target_id)
+        attributes = {
+            "RULE_ARN": rule[0].arn if rule else delivery.rule,
+            "TARGET_ARN": target.arn,
+            "ERROR_CODE": result.error_code or "UNKNOWN",
+            "ERROR_MESSAGE": result.error_message or "",
+            "RETRY_ATTEMPTS": str(delivery.attempt - 1),
+        }
+        if condition is not None:
+            attributes["EXHAUSTED_RETRY_CONDITION"] = condition
+        sent = await self._senders.queue.send(
+            queue_arn=queue, body=payload, now=now, attributes=attributes
+        )
+        return "dead-lettered" if sent.outcome is Outcome.DELIVERED else "dropped"
+
+
+def _transformer(target: Target) -> InputTransformer | None:
+    spec = target.setting("input_transformer")
+    if not spec:
+        return None
+    return InputTransformer(
+        input_paths_map=spec.get("input_paths_map") or {}, input_template=spec["input_template"]
+    )

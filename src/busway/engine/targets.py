@@ -1,0 +1,110 @@
+"""What kind of thing a target ARN names, and sending a rendered payload to it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from busway.engine.directory import Directory
+from busway.engine.ingest import Ingest
+from busway.engine.senders.http import HttpSender
+from busway.engine.senders.queue import QueueSender
+from busway.model import Delivery, SendResult, Target
+
+_log = logging.getLogger("busway.targets.log")
+
+
+class TargetKind(StrEnum):
+    API_DESTINATION = "api-destination"
+    EVENT_BUS = "event-bus"
+    QUEUE = "queue"
+    LOG = "log"
+    WEBHOOK = "webhook"
+
+
+def target_kind(arn: str) -> TargetKind | None:
+    """The kind of target ``arn`` names, or None when Busway cannot deliver to it."""
+    if arn.startswith(("http://", "https://")):
+        return TargetKind.WEBHOOK
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    service, resource = parts[2], parts[5]
+    if service == "sqs":
+        return TargetKind.QUEUE
+    if service == "logs" and resource.startswith("log-group:"):
+        return TargetKind.LOG
+    if service == "events" and resource.startswith("event-bus/"):
+        return TargetKind.EVENT_BUS
+    if service == "events" and resource.startswith("api-destination/"):
+        return TargetKind.API_DESTINATION
+    return None
+
+
+@dataclass
+class Senders:
+    """Every sender, chosen by target kind."""
+
+    http: HttpSender
+    queue: QueueSender
+    ingest: Ingest
+    directory: Directory
+    webhook_secret: str | None = None
+
+    async def send(
+        self,
+        delivery: Delivery,
+        *,
+        target: Target,
+        event: Mapping[str, Any],
+        payload: str,
+        now: datetime,
+    ) -> SendResult:
+        kind = target_kind(target.arn)
+        if kind is TargetKind.WEBHOOK:
+            return await self.http.send_webhook(
+                url=target.arn,
+                payload=payload.encode(),
+                message_id=f"{delivery.event_id}.{delivery.rule}.{delivery.target_id}",
+                secret=self.webhook_secret,
+                now=now,
+            )
+        if kind is TargetKind.API_DESTINATION:
+            return await self._send_to_destination(target, event=event, payload=payload, now=now)
+        if kind is TargetKind.QUEUE:
+            group = (target.setting("sqs_parameters") or {}).get("message_group_id")
+            return await self.queue.send(
+                queue_arn=target.arn, body=payload, now=now, message_group_id=group
+            )
+        if kind is TargetKind.EVENT_BUS:
+            return await self._forward(target, event)
+        if kind is TargetKind.LOG:
+            _log.info("%s %s", target.arn, payload)
+            return SendResult.delivered()
+        return SendResult.failed("NO_RESOURCE", f"Busway cannot deliver to {target.arn}.")
+
+    async def _send_to_destination(
+        self, target: Target, *, event: Mapping[str, Any], payload: str, now: datetime
+    ) -> SendResult:
+        found = self.directory.destination(target.arn)
+        if found is None:
+            return SendResult.failed("NO_RESOURCE", f"API destination {target.arn} does not exist.")
+        destination, connection = found
+        return await self.http.send_to_destination(
+            destination=destination,
+            connection=connection,
+            http_parameters=target.setting("http_parameters"),
+            event=event,
+            payload=payload.encode(),
+            now=now,
+        )
+
+    async def _forward(self, target: Target, event: Mapping[str, Any]) -> SendResult:
+        bus = target.arn.split(":event-bus/", 1)[1]
+        if await self.ingest.forward(dict(event), bus=bus):
+            return SendResult.delivered()
+        return SendResult.failed("NO_RESOURCE", f"Event bus {bus} does not exist.")

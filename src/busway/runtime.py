@@ -1,0 +1,160 @@
+"""The composition root: settings -> store -> engine -> services -> app. Nothing else
+wires objects together."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from busway.api.app import create_app
+from busway.api.aws.events import EventsServices, events_api
+from busway.api.aws.sigv4 import verify_signature
+from busway.api.aws.sqs import sqs_api
+from busway.arn import Scope
+from busway.clock import Clock, SystemClock
+from busway.config import Settings
+from busway.engine.directory import Directory
+from busway.engine.dispatcher import Dispatcher
+from busway.engine.ingest import Ingest
+from busway.engine.router import Router
+from busway.engine.senders.egress import EgressPolicy
+from busway.engine.senders.http import HttpSender
+from busway.engine.senders.queue import QueueSender
+from busway.engine.targets import Senders
+from busway.model import Delivery
+from busway.service.api_destinations import ApiDestinationService
+from busway.service.buses import BusService
+from busway.service.connections import ConnectionService
+from busway.service.context import Context
+from busway.service.events import EventService
+from busway.service.queues import QueueService
+from busway.service.rules import RuleService
+from busway.service.tags import TagService
+from busway.service.targets import TargetService
+from busway.storage.base import Resource
+from busway.storage.sqlite import SqliteStore
+
+NODE = "local"
+
+
+@dataclass
+class Runtime:
+    """Every long-lived object of one Busway process."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.scope = Scope(account=s.account_id, region=s.region)
+        self.store = SqliteStore(s.sqlite_path)
+        catalog = self.store.catalog
+        self.router = Router(catalog)
+        self.directory = Directory(catalog)
+        context = Context(catalog, self.router, self.directory, self.scope, self.clock)
+        self.http = HttpSender(egress=EgressPolicy(allow=s.egress_allow, deny=s.egress_deny))
+        self.dispatcher: Dispatcher
+        self.ingest = Ingest(
+            log=self.store.events,
+            router=self.router,
+            scope=self.scope,
+            clock=self.clock,
+            hand_off=self._hand_off,
+            node=NODE,
+            size_limit=s.max_event_bytes,
+        )
+        self.senders = Senders(
+            http=self.http,
+            queue=QueueSender(self.store.queues, scope=self.scope),
+            ingest=self.ingest,
+            directory=self.directory,
+        )
+        self.dispatcher = Dispatcher(
+            log=self.store.events,
+            router=self.router,
+            senders=self.senders,
+            clock=self.clock,
+            node=NODE,
+        )
+        rules = RuleService(context)
+        connections = ConnectionService(context)
+        self.buses = BusService(context)
+        self.events = EventsServices(
+            buses=self.buses,
+            rules=rules,
+            targets=TargetService(context, rules),
+            events=EventService(self.ingest),
+            connections=connections,
+            destinations=ApiDestinationService(context, connections),
+            tags=TagService(context),
+        )
+        self.queues = QueueService(
+            self.store.queues, scope=self.scope, clock=self.clock, base_url=self.base_url
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    def _hand_off(self, claimed: list[Delivery]) -> None:
+        self.dispatcher.hand_off(claimed)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.settings.host}:{self.settings.port}"
+
+    async def start(self) -> None:
+        """Load routes, resume what a previous life left unfinished, start delivering."""
+        await self.buses.ensure_default()
+        await self.router.load()
+        await self.directory.load()
+        self.senders.webhook_secret = await self._webhook_secret()
+        await self.store.events.release(NODE, now=self.clock.now())
+        self._task = asyncio.create_task(self.dispatcher.run())
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.http.aclose()
+        self.store.close()
+
+    def app(self) -> Starlette:
+        authenticate = self._authenticate if self.settings.auth else None
+        return create_app(
+            [events_api(self.events), sqs_api(self.queues)],
+            start=self.start,
+            stop=self.stop,
+            authenticate=authenticate,
+        )
+
+    def _authenticate(self, request: Request, body: bytes) -> None:
+        verify_signature(
+            method=request.method,
+            path=request.scope["raw_path"].decode("latin-1"),
+            query=request.scope["query_string"].decode("latin-1"),
+            headers=request.headers,
+            body=body,
+            secrets=self.settings.credentials,
+            now=datetime.now(UTC),
+        )
+
+    async def _webhook_secret(self) -> str:
+        if self.settings.webhook_secret:
+            return self.settings.webhook_secret
+        catalog = self.store.catalog
+        found = await catalog.get("setting", "", "webhook-secret")
+        if found is not None:
+            return str(found.doc["value"])
+        value = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        await catalog.create(
+            Resource("setting", "", "webhook-secret", "", {"value": value}), now=self.clock.now()
+        )
+        found = await catalog.get("setting", "", "webhook-secret")
+        return str(found.doc["value"]) if found else value

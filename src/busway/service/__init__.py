@@ -1,0 +1,1 @@
+"""The control plane: one module per resource kind, over the catalog and the engine."""

@@ -1,0 +1,5 @@
+"""The embedded SQLite store: one writer thread with group commit, WAL readers."""
+
+from busway.storage.sqlite.store import SqliteStore
+
+__all__ = ["SqliteStore"]

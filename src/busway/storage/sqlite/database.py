@@ -1,0 +1,165 @@
+"""SQLite connections: one writer thread that commits many callers' work together,
+and a read connection per reading thread.
+
+Every write is a function of a connection, run on the writer thread inside the
+current batch's transaction under its own savepoint, so one caller's failure rolls back
+only its own work. The writer resolves every caller's future after the batch commits:
+an answer always means the data is on disk (group commit, DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from busway.errors import StorageError
+from busway.storage.sqlite.queries import load_migrations
+
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], Any]
+
+_BATCH_LIMIT = 512
+_log = logging.getLogger("busway.storage")
+
+
+def connect(path: str, *, synchronous: str = "FULL") -> sqlite3.Connection:
+    """A connection with the pragmas every Busway connection uses."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class Database:
+    """The writer thread and the readers of one SQLite file."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._synchronous = synchronous
+        self._writer = connect(self.path, synchronous=synchronous)
+        migrate(self._writer)
+        self._jobs: queue.SimpleQueue[tuple[Work, Future[Any]] | None] = queue.SimpleQueue()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="busway-sqlite-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, work: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Queue ``work`` for the next batch; the future resolves after its commit."""
+        if self._closed:
+            raise StorageError("the store is closed")
+        done: Future[T] = Future()
+        self._jobs.put((work, done))
+        return done
+
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in a write transaction and wait until it is committed."""
+        return await asyncio.wrap_future(self.submit(work))
+
+    def write_sync(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return self.submit(work).result()
+
+    def read_sync(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on this thread's read connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, synchronous=self._synchronous)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return work(conn)
+
+    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return await asyncio.to_thread(self.read_sync, work)
+
+    def close(self) -> None:
+        """Finish queued work, then close every connection."""
+        if self._closed:
+            return
+        self._closed = True
+        self._jobs.put(None)
+        self._thread.join()
+        self._writer.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._jobs.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < _BATCH_LIMIT:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stopping = True
+                    break
+                batch.append(job)
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[Work, Future[Any]]]) -> None:
+        outcomes: list[tuple[Future[Any], bool, Any]] = []
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for work, done in batch:
+                outcomes.append((done, *_run_one(conn, work)))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _log.exception("write batch failed")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for _, done in batch:
+                done.set_exception(StorageError(f"the write failed: {exc}"))
+            return
+        for done, ok, value in outcomes:
+            if ok:
+                done.set_result(value)
+            else:
+                done.set_exception(value)
+
+
+def _run_one(conn: sqlite3.Connection, work: Work) -> tuple[bool, Any]:
+    conn.execute("SAVEPOINT job")
+    try:
+        value = work(conn)
+    except Exception as exc:
+        conn.execute("ROLLBACK TO job")
+        conn.execute("RELEASE job")
+        return False, exc
+    conn.execute("RELEASE job")
+    return True, value
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration newer than the recorded version; return the version."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    current = row[0] or 0
+    for version, script in load_migrations():
+        if version > current:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\n"
+                f"INSERT INTO schema_version (version) VALUES ({version});\nCOMMIT;"
+            )
+            current = version
+    return int(current)

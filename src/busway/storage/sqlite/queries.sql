@@ -1,0 +1,149 @@
+-- name: get_resource
+SELECT kind, parent, name, arn, doc, created_at, modified_at
+FROM resources WHERE kind = ? AND parent = ? AND name = ?
+
+-- name: list_resources
+SELECT kind, parent, name, arn, doc, created_at, modified_at
+FROM resources
+WHERE kind = ? AND parent = ? AND name >= ? AND name < ? AND name > ?
+ORDER BY name
+
+-- name: list_all_resources
+SELECT kind, parent, name, arn, doc, created_at, modified_at
+FROM resources WHERE kind = ? ORDER BY parent, name
+
+-- name: create_resource
+INSERT INTO resources (kind, parent, name, arn, doc, created_at, modified_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: put_resource
+INSERT INTO resources (kind, parent, name, arn, doc, created_at, modified_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (kind, parent, name) DO UPDATE
+SET arn = excluded.arn, doc = excluded.doc, modified_at = excluded.modified_at
+
+-- name: delete_resource
+DELETE FROM resources WHERE kind = ? AND parent = ? AND name = ? RETURNING arn
+
+-- name: delete_tags_of
+DELETE FROM tags WHERE arn = ?
+
+-- name: get_tags
+SELECT key, value FROM tags WHERE arn = ? ORDER BY key
+
+-- name: put_tag
+INSERT INTO tags (arn, key, value) VALUES (?, ?, ?)
+ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value
+
+-- name: delete_tag
+DELETE FROM tags WHERE arn = ? AND key = ?
+
+-- name: insert_event
+INSERT INTO events (id, bus, time, ingested_at, body) VALUES (?, ?, ?, ?, ?)
+
+-- name: insert_claimed_delivery
+INSERT INTO deliveries (event_seq, bus, rule, target_id, run_at, attempts, lease_until, claimed_by)
+VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+RETURNING id
+
+-- name: release_node
+UPDATE deliveries SET run_at = ?, lease_until = NULL, claimed_by = NULL
+WHERE claimed_by = ?
+
+-- name: claim_deliveries
+UPDATE deliveries
+SET attempts = attempts + 1, run_at = :lease_until, lease_until = :lease_until, claimed_by = :node
+WHERE id IN (SELECT id FROM deliveries WHERE run_at <= :now ORDER BY run_at, id LIMIT :limit)
+RETURNING id, event_seq, bus, rule, target_id, attempts
+
+-- name: event_bodies
+SELECT seq, id, ingested_at, body FROM events WHERE seq IN (SELECT value FROM json_each(?))
+
+-- name: retry_delivery
+UPDATE deliveries SET run_at = ?, lease_until = NULL, claimed_by = NULL, last_error = ?
+WHERE id = ?
+
+-- name: finish_delivery
+DELETE FROM deliveries WHERE id = ?
+RETURNING id, event_seq, bus, rule, target_id, attempts
+
+-- name: record_outcome
+INSERT OR REPLACE INTO delivery_outcomes
+    (delivery_id, event_seq, bus, rule, target_id, outcome, attempts, error, finished_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: count_pending
+SELECT count(*) FROM deliveries
+
+-- name: recent_outcomes
+SELECT delivery_id, outcome, error FROM delivery_outcomes
+WHERE (:bus IS NULL OR bus = :bus) ORDER BY finished_at DESC, delivery_id DESC LIMIT :limit
+
+-- name: get_queue
+SELECT name, arn, attributes, tags, created_at, modified_at FROM queues WHERE name = ?
+
+-- name: list_queues
+SELECT name, arn, attributes, tags, created_at, modified_at FROM queues
+WHERE name >= :low AND name < :high AND name > :after ORDER BY name LIMIT :limit
+
+-- name: create_queue
+INSERT INTO queues (name, arn, attributes, tags, created_at, modified_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: update_queue_attributes
+UPDATE queues SET attributes = ?, modified_at = ? WHERE name = ?
+
+-- name: update_queue_tags
+UPDATE queues SET tags = ? WHERE name = ?
+
+-- name: delete_queue
+DELETE FROM queues WHERE name = ?
+
+-- name: delete_queue_messages
+DELETE FROM queue_messages WHERE queue = ?
+
+-- name: insert_queue_message
+INSERT INTO queue_messages
+    (queue, id, body, attributes, group_id, dedup_id, sent_at, visible_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: expire_queue_messages
+DELETE FROM queue_messages WHERE queue = ? AND expires_at <= ?
+
+-- name: redrive_queue_messages
+UPDATE queue_messages SET queue = :dlq, expires_at = sent_at + :dlq_retention
+WHERE seq IN (
+    SELECT seq FROM queue_messages
+    WHERE queue = :queue AND visible_at <= :now AND receive_count >= :max_receives)
+
+-- name: claim_queue_messages
+UPDATE queue_messages
+SET receive_count = receive_count + 1,
+    receipt = :token,
+    visible_at = :now + :visibility,
+    received_at = :now,
+    first_received_at = coalesce(first_received_at, :now)
+WHERE seq IN (
+    SELECT seq FROM queue_messages
+    WHERE queue = :queue AND visible_at <= :now AND expires_at > :now
+    ORDER BY visible_at LIMIT :limit)
+RETURNING seq, id, body, attributes, group_id, dedup_id, sent_at, first_received_at,
+    receive_count
+
+-- name: get_queue_receipt
+SELECT receipt, received_at FROM queue_messages WHERE seq = ? AND queue = ?
+
+-- name: delete_queue_message
+DELETE FROM queue_messages WHERE seq = ? AND queue = ? AND receipt = ?
+
+-- name: change_queue_message_visibility
+UPDATE queue_messages SET visible_at = ? WHERE seq = ?
+
+-- name: count_queue_messages
+SELECT
+    coalesce(sum(visible_at <= :now), 0),
+    coalesce(sum(visible_at > :now AND receive_count > 0), 0),
+    coalesce(sum(visible_at > :now AND receive_count = 0), 0)
+FROM queue_messages WHERE queue = :queue AND expires_at > :now

@@ -1,0 +1,275 @@
+"""The SQLite implementation of ``QueueStore``.
+
+A receipt handle is ``<seq>.<token>``: the message's row and the random token of the
+receive that handed it out, so a later receive (a new token) makes older handles stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from busway.arn import parse_arn
+from busway.errors import ValidationError
+from busway.storage.base import (
+    MAX_VISIBILITY_SECONDS,
+    HandleState,
+    NewMessage,
+    Queue,
+    QueueCounts,
+    QueueStore,
+    ReceivedMessage,
+)
+from busway.storage.sqlite.database import Database
+from busway.storage.sqlite.queries import load_queries
+
+_SQL = load_queries()
+_END = "\U0010ffff"
+_HANDLE = re.compile(r"^(\d{1,19})\.([A-Za-z0-9_-]{16,64})$")
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _queue(row: tuple[Any, ...]) -> Queue:
+    name, arn, attributes, tags, created, modified = row
+    return Queue(
+        name,
+        arn,
+        orjson.loads(attributes),
+        orjson.loads(tags),
+        _moment(created),
+        _moment(modified),
+    )
+
+
+def _parse_handle(handle: str) -> tuple[int, str] | None:
+    found = _HANDLE.match(handle)
+    return None if found is None else (int(found[1]), found[2])
+
+
+class Wakeups:
+    """One asyncio event per queue, replaced each time it is set."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}
+
+    def watch(self, name: str) -> asyncio.Event:
+        return self._events.setdefault(name, asyncio.Event())
+
+    def ring(self, name: str) -> None:
+        event = self._events.pop(name, None)
+        if event is not None:
+            event.set()
+
+
+class SqliteQueueStore(QueueStore):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._wakeups = Wakeups()
+
+    async def create_queue(self, queue: Queue, *, now: datetime) -> tuple[Queue, bool]:
+        at = now.timestamp()
+        args = (queue.name, queue.arn, _dumps(queue.attributes), _dumps(queue.tags), at, at)
+
+        def work(conn: sqlite3.Connection) -> tuple[Queue, bool]:
+            created = conn.execute(_SQL["create_queue"], args).rowcount == 1
+            return _queue(conn.execute(_SQL["get_queue"], (queue.name,)).fetchone()), created
+
+        return await self._db.write(work)
+
+    async def get_queue(self, name: str) -> Queue | None:
+        row = await self._db.read(lambda c: c.execute(_SQL["get_queue"], (name,)).fetchone())
+        return None if row is None else _queue(row)
+
+    async def list_queues(self, *, prefix: str = "", after: str = "", limit: int) -> list[Queue]:
+        args = {"low": prefix, "high": prefix + _END, "after": after, "limit": limit}
+        rows = await self._db.read(lambda c: c.execute(_SQL["list_queues"], args).fetchall())
+        return [_queue(row) for row in rows]
+
+    async def set_queue_attributes(
+        self, name: str, attributes: Mapping[str, str], *, now: datetime
+    ) -> bool:
+        args = (_dumps(attributes), now.timestamp(), name)
+        return await self._db.write(
+            lambda c: c.execute(_SQL["update_queue_attributes"], args).rowcount == 1
+        )
+
+    async def set_queue_tags(self, name: str, tags: Mapping[str, str]) -> bool:
+        args = (_dumps(tags), name)
+        return await self._db.write(
+            lambda c: c.execute(_SQL["update_queue_tags"], args).rowcount == 1
+        )
+
+    async def delete_queue(self, name: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            conn.execute(_SQL["delete_queue_messages"], (name,))
+            return conn.execute(_SQL["delete_queue"], (name,)).rowcount == 1
+
+        return await self._db.write(work)
+
+    async def purge(self, name: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            conn.execute(_SQL["delete_queue_messages"], (name,))
+            return conn.execute(_SQL["get_queue"], (name,)).fetchone() is not None
+
+        return await self._db.write(work)
+
+    async def send(self, name: str, messages: Sequence[NewMessage], *, now: datetime) -> bool:
+        sent = await self._db.write(lambda c: _send(c, name, messages, now.timestamp()))
+        if sent:
+            self._wakeups.ring(name)
+        return sent
+
+    async def receive(
+        self, name: str, *, now: datetime, limit: int, visibility_seconds: int | None = None
+    ) -> list[ReceivedMessage]:
+        token = secrets.token_urlsafe(18)
+        claim = {"queue": name, "now": now.timestamp(), "limit": limit, "token": token}
+        rows, dead_letter = await self._db.write(lambda c: _receive(c, claim, visibility_seconds))
+        if dead_letter:
+            self._wakeups.ring(dead_letter)
+        return [_received(row, token) for row in sorted(rows)]
+
+    async def delete_messages(self, name: str, handles: Sequence[str]) -> list[HandleState]:
+        def work(conn: sqlite3.Connection) -> list[HandleState]:
+            return [_delete_one(conn, name, handle) for handle in handles]
+
+        return await self._db.write(work)
+
+    async def change_visibility(
+        self, name: str, changes: Sequence[tuple[str, int]], *, now: datetime
+    ) -> list[HandleState]:
+        at = now.timestamp()
+
+        def work(conn: sqlite3.Connection) -> list[HandleState]:
+            return [_change_one(conn, name, change, at) for change in changes]
+
+        states = await self._db.write(work)
+        if any(s == HandleState.DONE and c[1] == 0 for s, c in zip(states, changes, strict=True)):
+            self._wakeups.ring(name)
+        return states
+
+    async def counts(self, name: str, *, now: datetime) -> QueueCounts:
+        args = {"queue": name, "now": now.timestamp()}
+        row = await self._db.read(
+            lambda c: c.execute(_SQL["count_queue_messages"], args).fetchone()
+        )
+        return QueueCounts(int(row[0]), int(row[1]), int(row[2]))
+
+    def watch(self, name: str) -> asyncio.Event:
+        return self._wakeups.watch(name)
+
+
+def _send(conn: sqlite3.Connection, name: str, messages: Sequence[NewMessage], at: float) -> bool:
+    row = conn.execute(_SQL["get_queue"], (name,)).fetchone()
+    if row is None:
+        return False
+    queue = _queue(row)
+    expires = at + queue.seconds("MessageRetentionPeriod")
+    default_delay = queue.seconds("DelaySeconds")
+    rows = [
+        (
+            name,
+            message.id,
+            message.body,
+            _dumps(message.attributes) if message.attributes else None,
+            message.group_id,
+            message.dedup_id,
+            at,
+            at + (default_delay if message.delay_seconds is None else message.delay_seconds),
+            expires,
+        )
+        for message in messages
+    ]
+    conn.executemany(_SQL["insert_queue_message"], rows)
+    return True
+
+
+def _receive(
+    conn: sqlite3.Connection, claim: dict[str, Any], visibility_seconds: int | None
+) -> tuple[list[tuple[Any, ...]], str | None]:
+    row = conn.execute(_SQL["get_queue"], (claim["queue"],)).fetchone()
+    if row is None:
+        return [], None
+    queue = _queue(row)
+    conn.execute(_SQL["expire_queue_messages"], (queue.name, claim["now"]))
+    dead_letter = _redrive(conn, queue, claim["now"])
+    visibility = queue.seconds("VisibilityTimeout")
+    args = {**claim, "visibility": visibility if visibility_seconds is None else visibility_seconds}
+    return conn.execute(_SQL["claim_queue_messages"], args).fetchall(), dead_letter
+
+
+def _redrive(conn: sqlite3.Connection, queue: Queue, at: float) -> str | None:
+    """Move over-received messages; return the dead-letter queue's name if any moved."""
+    policy = queue.redrive
+    if policy is None:
+        return None
+    try:
+        target_name = parse_arn(policy.dead_letter_arn).resource
+    except ValidationError:
+        return None
+    row = conn.execute(_SQL["get_queue"], (target_name,)).fetchone()
+    if row is None or target_name == queue.name:
+        return None
+    args = {
+        "dlq": target_name,
+        "dlq_retention": _queue(row).seconds("MessageRetentionPeriod"),
+        "queue": queue.name,
+        "now": at,
+        "max_receives": policy.max_receives,
+    }
+    moved = conn.execute(_SQL["redrive_queue_messages"], args).rowcount
+    return target_name if moved else None
+
+
+def _received(row: tuple[Any, ...], token: str) -> ReceivedMessage:
+    seq, message_id, body, attributes, group_id, dedup_id, sent, first, count = row
+    return ReceivedMessage(
+        id=message_id,
+        body=body,
+        attributes=orjson.loads(attributes) if attributes else {},
+        receipt_handle=f"{seq}.{token}",
+        receive_count=count,
+        sent=_moment(sent),
+        first_received=_moment(first),
+        group_id=group_id,
+        dedup_id=dedup_id,
+    )
+
+
+def _delete_one(conn: sqlite3.Connection, name: str, handle: str) -> HandleState:
+    parsed = _parse_handle(handle)
+    if parsed is None:
+        return HandleState.INVALID
+    deleted = conn.execute(_SQL["delete_queue_message"], (parsed[0], name, parsed[1])).rowcount
+    return HandleState.DONE if deleted else HandleState.STALE
+
+
+def _change_one(
+    conn: sqlite3.Connection, name: str, change: tuple[str, int], at: float
+) -> HandleState:
+    parsed = _parse_handle(change[0])
+    if parsed is None:
+        return HandleState.INVALID
+    seq, token = parsed
+    row = conn.execute(_SQL["get_queue_receipt"], (seq, name)).fetchone()
+    if row is None or row[0] != token:
+        return HandleState.STALE
+    visible_at = at + change[1]
+    if visible_at > row[1] + MAX_VISIBILITY_SECONDS:
+        return HandleState.TOO_LONG
+    conn.execute(_SQL["change_queue_message_visibility"], (visible_at, seq))
+    return HandleState.DONE

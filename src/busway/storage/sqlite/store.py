@@ -1,0 +1,234 @@
+"""The SQLite implementation of the storage interfaces."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from busway.model import Delivery
+from busway.storage.base import Catalog, EventLog, Finished, NewEvent, Resource, RetryLater
+from busway.storage.sqlite.database import Database
+from busway.storage.sqlite.queries import load_queries
+from busway.storage.sqlite.queues import SqliteQueueStore
+
+_SQL = load_queries()
+_END = "\U0010ffff"
+
+
+def stamp(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+class SqliteCatalog(Catalog):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, kind: str, parent: str, name: str) -> Resource | None:
+        row = await self._db.read(
+            lambda c: c.execute(_SQL["get_resource"], (kind, parent, name)).fetchone()
+        )
+        return None if row is None else _resource(row)
+
+    async def list_under(
+        self, kind: str, parent: str, *, prefix: str = "", after: str = "", limit: int = 0
+    ) -> list[Resource]:
+        sql = _SQL["list_resources"] + (f" LIMIT {int(limit)}" if limit else "")
+        args = (kind, parent, prefix, prefix + _END, after)
+        rows = await self._db.read(lambda c: c.execute(sql, args).fetchall())
+        return [_resource(row) for row in rows]
+
+    async def list_kind(self, kind: str) -> list[Resource]:
+        rows = await self._db.read(
+            lambda c: c.execute(_SQL["list_all_resources"], (kind,)).fetchall()
+        )
+        return [_resource(row) for row in rows]
+
+    async def create(self, resource: Resource, *, now: datetime) -> bool:
+        args = _row(resource, now)
+        return await self._db.write(
+            lambda c: c.execute(_SQL["create_resource"], args).rowcount == 1
+        )
+
+    async def put(self, resource: Resource, *, now: datetime) -> None:
+        args = _row(resource, now)
+        await self._db.write(lambda c: c.execute(_SQL["put_resource"], args))
+
+    async def delete(self, kind: str, parent: str, name: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(_SQL["delete_resource"], (kind, parent, name)).fetchone()
+            if row is not None:
+                conn.execute(_SQL["delete_tags_of"], (row[0],))
+            return row is not None
+
+        return await self._db.write(work)
+
+    async def tags(self, arn: str) -> dict[str, str]:
+        rows = await self._db.read(lambda c: c.execute(_SQL["get_tags"], (arn,)).fetchall())
+        return dict(rows)
+
+    async def tag(self, arn: str, tags: Mapping[str, str]) -> None:
+        rows = [(arn, key, value) for key, value in tags.items()]
+        await self._db.write(lambda c: c.executemany(_SQL["put_tag"], rows))
+
+    async def untag(self, arn: str, keys: Sequence[str]) -> None:
+        rows = [(arn, key) for key in keys]
+        await self._db.write(lambda c: c.executemany(_SQL["delete_tag"], rows))
+
+
+def _row(resource: Resource, now: datetime) -> tuple[Any, ...]:
+    created = stamp(resource.created or now)
+    doc = orjson.dumps(
+        resource.doc, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME
+    ).decode()
+    return (resource.kind, resource.parent, resource.name, resource.arn, doc, created, stamp(now))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return {"$time": value.timestamp()}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _revive(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$time" in value:
+            return moment(value["$time"])
+        return {key: _revive(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_revive(item) for item in value]
+    return value
+
+
+def _resource(row: tuple[Any, ...]) -> Resource:
+    kind, parent, name, arn, doc, created, modified = row
+    return Resource(
+        kind, parent, name, arn, _revive(orjson.loads(doc)), moment(created), moment(modified)
+    )
+
+
+class SqliteEventLog(EventLog):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def append(
+        self, events: Sequence[NewEvent], *, now: datetime, lease_seconds: float, node: str
+    ) -> list[Delivery]:
+        lease_until = stamp(now) + lease_seconds
+
+        def work(conn: sqlite3.Connection) -> list[Delivery]:
+            out = []
+            for event in events:
+                cursor = conn.execute(
+                    _SQL["insert_event"],
+                    (event.id, event.bus, stamp(event.time), stamp(event.ingested_at), event.body),
+                )
+                seq = cursor.lastrowid
+                for rule, target in event.routes:
+                    row = conn.execute(
+                        _SQL["insert_claimed_delivery"],
+                        (seq, event.bus, rule, target, lease_until, lease_until, node),
+                    ).fetchone()
+                    out.append(
+                        Delivery(
+                            row[0],
+                            event.id,
+                            event.bus,
+                            rule,
+                            target,
+                            1,
+                            event.ingested_at,
+                            event.body,
+                        )
+                    )
+            return out
+
+        return await self._db.write(work)
+
+    async def release(self, node: str, *, now: datetime) -> int:
+        args = (stamp(now), node)
+        return await self._db.write(lambda c: c.execute(_SQL["release_node"], args).rowcount)
+
+    async def claim(
+        self, *, now: datetime, limit: int, lease_seconds: float, node: str
+    ) -> list[Delivery]:
+        args = {
+            "now": stamp(now),
+            "lease_until": stamp(now) + lease_seconds,
+            "node": node,
+            "limit": limit,
+        }
+        return await self._db.write(lambda c: _claim(c, args))
+
+    async def retry(self, retries: Sequence[RetryLater]) -> None:
+        rows = [(stamp(r.run_at), r.error, r.delivery_id) for r in retries]
+        await self._db.write(lambda c: c.executemany(_SQL["retry_delivery"], rows))
+
+    async def finish(self, finished: Sequence[Finished], *, now: datetime) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            for item in finished:
+                row = conn.execute(_SQL["finish_delivery"], (item.delivery_id,)).fetchone()
+                if row is not None and item.outcome != "delivered":
+                    conn.execute(
+                        _SQL["record_outcome"],
+                        (*row[:5], item.outcome, row[5], item.error, stamp(now)),
+                    )
+
+        await self._db.write(work)
+
+    async def pending(self) -> int:
+        row = await self._db.read(lambda c: c.execute(_SQL["count_pending"]).fetchone())
+        return int(row[0])
+
+    async def outcomes(self, *, bus: str | None = None, limit: int = 100) -> list[Finished]:
+        args = {"bus": bus, "limit": limit}
+        rows = await self._db.read(lambda c: c.execute(_SQL["recent_outcomes"], args).fetchall())
+        return [Finished(row[0], row[1], row[2]) for row in rows]
+
+
+def _claim(conn: sqlite3.Connection, args: dict[str, Any]) -> list[Delivery]:
+    claimed = conn.execute(_SQL["claim_deliveries"], args).fetchall()
+    if not claimed:
+        return []
+    seqs = sorted({row[1] for row in claimed})
+    events = {
+        row[0]: row[1:]
+        for row in conn.execute(_SQL["event_bodies"], (orjson.dumps(seqs).decode(),))
+    }
+    out = []
+    for delivery_id, seq, bus, rule, target_id, attempts in sorted(claimed):
+        event_id, ingested_at, body = events[seq]
+        out.append(
+            Delivery(
+                delivery_id,
+                event_id,
+                bus,
+                rule,
+                target_id,
+                attempts,
+                moment(ingested_at),
+                bytes(body),
+            )
+        )
+    return out
+
+
+class SqliteStore:
+    """The whole store on one SQLite file."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.db = Database(path, synchronous=synchronous)
+        self.catalog = SqliteCatalog(self.db)
+        self.events = SqliteEventLog(self.db)
+        self.queues = SqliteQueueStore(self.db)
+
+    def close(self) -> None:
+        self.db.close()
