@@ -49,6 +49,9 @@ _ENV = {
     "BUSWAY_REGION": "region",
     "BUSWAY_WEBHOOK_SECRET": "webhook_secret",
     "BUSWAY_LOG_LEVEL": "log_level",
+    "BUSWAY_EGRESS_ALLOW": "egress_allow",
+    "BUSWAY_EGRESS_DENY": "egress_deny",
+    "BUSWAY_MAX_EVENT_BYTES": "max_event_bytes",
 }
 
 
