@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -193,3 +194,22 @@ def test_binary_attribute_digest_matches_aws_encoding(sqs: Any, queue_url: str) 
     framed = b"".join(len(p).to_bytes(4, "big") + p for p in (b"bin", b"Binary"))
     expected = hashlib.md5(framed + b"\x02" + len(raw).to_bytes(4, "big") + raw).hexdigest()
     assert sent["MD5OfMessageAttributes"] == expected
+
+
+def test_purge_and_redrive(sqs: Any) -> None:
+    dead = sqs.create_queue(QueueName="redrive-dead")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": "1"})
+    work = sqs.create_queue(
+        QueueName="redrive-work", Attributes={"RedrivePolicy": policy, "VisibilityTimeout": "0"}
+    )["QueueUrl"]
+    sqs.send_message(QueueUrl=work, MessageBody="poison")
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=work)["Messages"]] == ["poison"]
+    assert sqs.receive_message(QueueUrl=work).get("Messages", []) == []
+    moved = sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in moved] == ["poison"]
+    sqs.send_message(QueueUrl=work, MessageBody="doomed")
+    sqs.purge_queue(QueueUrl=work)
+    assert sqs.receive_message(QueueUrl=work).get("Messages", []) == []
