@@ -9,20 +9,21 @@ that reached it, so this work does not grow with the number of rules.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from busway.patterns import operators as op
 from busway.patterns.ipaddr import Address, Range, in_range, parse_ip
 
 S = TypeVar("S")
 
-_MAX_EXACT_INT = 2**53
+# Final, so mypyc keeps these in C statics rather than looking them up in the module dict.
+_MAX_EXACT_INT: Final = 2**53
 # Shared, never written: what a sealed Edges holds where it has nothing.
-_NONE: list[Any] = []
-_EMPTY_NUMBERS: dict[float, Any] = {}
-_EMPTY_STRINGS: dict[str, Any] = {}
-_EMPTY_PAIRS: list[Any] = []
-_EMPTY_ADDRESSES: dict[Address, Any] = {}
+_NONE: Final[list[Any]] = []
+_EMPTY_NUMBERS: Final[dict[float, Any]] = {}
+_EMPTY_STRINGS: Final[dict[str, Any]] = {}
+_EMPTY_PAIRS: Final[list[Any]] = []
+_EMPTY_ADDRESSES: Final[dict[Address, Any]] = {}
 
 
 class Edges(Generic[S]):
@@ -222,7 +223,7 @@ class Affixes(Generic[S]):
                     result.extend(found)
 
 
-_FEW_AFFIXES = 8
+_FEW_AFFIXES: Final = 8
 
 
 def _number_key(value: int | float) -> float:
@@ -291,7 +292,7 @@ def _add_exists(edges: Edges[Any], operator: Any, target: Any) -> None:
     (edges.present if operator.present else edges.absent).append(target)
 
 
-_ADDERS: dict[type, Callable[[Edges[Any], Any, Any], None]] = {
+_ADDERS: Final[dict[type, Callable[[Edges[Any], Any, Any], None]]] = {
     op.ExactNumber: _add_number,
     op.ExactLiteral: _add_literal,
     op.Prefix: _add_prefix,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from busway.patterns import operators as op
 from busway.patterns.edges import Edges
@@ -29,12 +29,12 @@ K = TypeVar("K")
 
 Membership = tuple[tuple[int, int], ...] | None
 
-_EXACT_KINDS = (op.Exact, op.ExactNumber, op.ExactLiteral)
+_EXACT_KINDS: Final = (op.Exact, op.ExactNumber, op.ExactLiteral)
 
 
-_NO_CHILDREN: dict[tuple[str, tuple[op.Operator, ...]], Any] = {}
-_NO_EDGES: dict[str, Any] = {}
-_NO_ACCEPTS: list[int] = []
+_NO_CHILDREN: Final[dict[tuple[str, tuple[op.Operator, ...]], Any]] = {}
+_NO_EDGES: Final[dict[str, Any]] = {}
+_NO_ACCEPTS: Final[list[int]] = []
 
 
 class _State:
@@ -122,7 +122,7 @@ def _field_class(field: Field) -> int:
 
 
 _Step = tuple[_State, Membership, tuple[int, ...]]
-_NO_VALUES: list[Any] = []
+_NO_VALUES: Final[list[Any]] = []
 
 
 def _walk(root: _State, leaves: Leaves) -> set[int]:
@@ -275,7 +275,7 @@ def _absent_context(
 
 
 # A membership no real one can equal (ids are never negative), compared by identity.
-_CONFLICT: Membership = ((-1, -1),)
+_CONFLICT: Final[Membership] = ((-1, -1),)
 
 
 def _join(first: Membership, second: Membership) -> Membership:
