@@ -26,6 +26,22 @@ _EMPTY_PAIRS: Final[list[Any]] = []
 _EMPTY_ADDRESSES: Final[dict[Address, Any]] = {}
 
 
+# Which kinds of condition a sealed Edges holds, as bits of ``Edges.kinds``: the walk
+# reads only the slots these name, so a state touches one or two cache lines of its
+# edges rather than all of them.
+_STRINGS: Final = 1
+_PREFIXES: Final = 2
+_SUFFIXES: Final = 4
+_FOLDED: Final = 8
+_STRING_TESTS: Final = 16
+_ADDRESSES: Final = 32
+_NUMBERS: Final = 64
+_LITERALS: Final = 128
+_PRESENT: Final = 256
+_ANY_TESTS: Final = 512
+_OTHER_STRINGS: Final = _PREFIXES | _SUFFIXES | _FOLDED | _STRING_TESTS | _ADDRESSES
+
+
 class Edges(Generic[S]):
     """Transitions on one dotted path out of one state."""
 
@@ -38,6 +54,7 @@ class Edges(Generic[S]):
         "folded",
         "folded_prefixes",
         "folded_suffixes",
+        "kinds",
         "null",
         "numbers",
         "only_hash",
@@ -52,21 +69,21 @@ class Edges(Generic[S]):
         "strings",
         "suffixes",
         "true",
-        "uses_strings_only",
     )
 
     def __init__(self) -> None:
         # The fields every walk reads come first, so they share a cache line.
         self.path = -1  # the id of the path these edges test, set when sealed
-        self.uses_strings_only = True
+        self.kinds = 0  # which conditions are held (the bits above), set when sealed
         # Most edges past the first field of a rule test one exact string: kept bare,
         # a comparison costs less than a hash lookup and touches less memory.
         self.only_key: str | None = None
         self.only_hash = 0
+        # The one target, when these edges test one exact string and nothing else.
+        self.only_target: S | None = None
         self.only_targets: list[S] = _NONE
-        self.only_target: S | None = None  # the one target, when only one
-        self.strings: dict[str, list[S]] = {}
         self.absent: list[S] = []
+        self.strings: dict[str, list[S]] = {}
         self.present: list[S] = []
         self.any_tests: list[tuple[Callable[[Any], bool], S]] = []
         self.numbers: dict[float, list[S]] = {}
@@ -84,14 +101,18 @@ class Edges(Generic[S]):
         self.cidrs: list[tuple[Range, S]] = []
 
     def seal(self, path: int) -> None:
-        """Share one empty container for every unused slot: most states use one or two."""
+        """Note which conditions are held, and share one empty container for every
+        unused slot: most states use one or two."""
         self.path = path
-        if self.uses_strings_only and len(self.strings) == 1:
+        if len(self.strings) == 1:
             ((self.only_key, self.only_targets),) = self.strings.items()
             self.only_hash = hash(self.only_key)
             if len(self.only_targets) == 1:
                 self.only_target = self.only_targets[0]
             self.strings = _EMPTY_STRINGS
+        self.kinds = self._kinds()
+        if self.kinds != _STRINGS:
+            self.only_target = None  # the walk's shortcut is for exact-string-only edges
         self.strings = self.strings or _EMPTY_STRINGS
         self.numbers = self.numbers or _EMPTY_NUMBERS
         self.true = self.true or _NONE
@@ -109,84 +130,114 @@ class Edges(Generic[S]):
         self.present = self.present or _NONE
         self.absent = self.absent or _NONE
 
+    def _kinds(self) -> int:
+        folded = (
+            bool(self.folded)
+            or self.folded_prefixes is not None
+            or self.folded_suffixes is not None
+        )
+        held = (
+            (_STRINGS, self.only_key is not None or bool(self.strings)),
+            (_PREFIXES, self.prefixes is not None),
+            (_SUFFIXES, self.suffixes is not None),
+            (_FOLDED, folded),
+            (_STRING_TESTS, bool(self.string_tests)),
+            (_ADDRESSES, bool(self.addresses or self.cidrs)),
+            (_NUMBERS, bool(self.numbers or self.ranges)),
+            (_LITERALS, bool(self.true or self.false or self.null)),
+            (_PRESENT, bool(self.present)),
+            (_ANY_TESTS, bool(self.any_tests)),
+        )
+        return sum(bit for bit, present in held if present)
+
     def add(self, operator: op.Operator, target: S) -> None:
         if isinstance(operator, op.Exact):
             self.strings.setdefault(operator.value, []).append(target)
             return
-        self.uses_strings_only = False
         adder = _ADDERS.get(type(operator))
         if adder is None:
             self.any_tests.append((operator.test, target))
         else:
             adder(self, operator, target)
 
-    def targets(self, value: Any) -> list[S]:
-        """The next states ``value`` leads to (may repeat a state; do not mutate)."""
+    def collect(self, value: Any, out: list[S]) -> None:
+        """Append the next states ``value`` leads to to ``out`` (may repeat a state)."""
+        kinds = self.kinds
         kind = type(value)
         if kind is str:
-            if self.only_key is not None:
-                return self.only_targets if self.fits_only_key(value) else _NONE
-            found = self.strings.get(value)
-            if self.uses_strings_only:
-                return found if found is not None else _NONE
-            result = list(found) if found is not None else []
-            self._string_targets(value, result)
+            if kinds & _STRINGS:
+                if self.only_key is not None:
+                    if self.fits_only_key(value):
+                        out.extend(self.only_targets)
+                else:
+                    found = self.strings.get(value)
+                    if found is not None:
+                        out.extend(found)
+            if kinds & _OTHER_STRINGS:
+                self._string_targets(value, out, kinds)
         elif kind is int or kind is float:
-            found = self.numbers.get(_number_key(value))
-            result = list(found) if found is not None else []
-            for numeric, target in self.ranges:
-                if numeric.test(value):
-                    result.append(target)
-        elif value is None:
-            result = list(self.null)
-        elif value is True:
-            result = list(self.true)
-        elif value is False:
-            result = list(self.false)
-        else:
-            result = []
-        if self.present:
-            result.extend(self.present)
-        for test, target in self.any_tests:
-            if test(value):
-                result.append(target)
-        return result
+            if kinds & _NUMBERS:
+                self._number_targets(value, out)
+        elif kinds & _LITERALS:
+            if value is None:
+                out.extend(self.null)
+            elif value is True:
+                out.extend(self.true)
+            elif value is False:
+                out.extend(self.false)
+        if kinds & _PRESENT:
+            out.extend(self.present)
+        if kinds & _ANY_TESTS:
+            for test, target in self.any_tests:
+                if test(value):
+                    out.append(target)
 
     def fits_only_key(self, value: str) -> bool:
         """Whether ``value`` is the one exact key (its cached hash is compared first, so
         a mismatch does not touch the key's own memory)."""
         return hash(value) == self.only_hash and value == self.only_key
 
-    def _string_targets(self, value: str, result: list[S]) -> None:
-        if self.prefixes is not None:
-            self.prefixes.collect(value, result)
-        if self.suffixes is not None:
-            self.suffixes.collect(value, result)
-        if self.folded or self.folded_prefixes is not None or self.folded_suffixes is not None:
-            lowered = value.lower()
-            found = self.folded.get(lowered)
-            if found is not None:
-                result.extend(found)
-            if self.folded_prefixes is not None:
-                self.folded_prefixes.collect(lowered, result)
-            if self.folded_suffixes is not None:
-                self.folded_suffixes.collect(lowered, result)
-        for test, target in self.string_tests:
-            if test(value):
-                result.append(target)
-        if self.addresses or self.cidrs:
-            self._address_targets(value, result)
+    def _number_targets(self, value: int | float, out: list[S]) -> None:
+        found = self.numbers.get(_number_key(value))
+        if found is not None:
+            out.extend(found)
+        for numeric, target in self.ranges:
+            if numeric.test(value):
+                out.append(target)
 
-    def _address_targets(self, value: str, result: list[S]) -> None:
+    def _string_targets(self, value: str, out: list[S], kinds: int) -> None:
+        if kinds & _PREFIXES and self.prefixes is not None:
+            self.prefixes.collect(value, out)
+        if kinds & _SUFFIXES and self.suffixes is not None:
+            self.suffixes.collect(value, out)
+        if kinds & _FOLDED:
+            self._folded_targets(value.lower(), out)
+        if kinds & _STRING_TESTS:
+            for test, target in self.string_tests:
+                if test(value):
+                    out.append(target)
+        if kinds & _ADDRESSES:
+            self._address_targets(value, out)
+
+    def _folded_targets(self, lowered: str, out: list[S]) -> None:
+        found = self.folded.get(lowered)
+        if found is not None:
+            out.extend(found)
+        if self.folded_prefixes is not None:
+            self.folded_prefixes.collect(lowered, out)
+        if self.folded_suffixes is not None:
+            self.folded_suffixes.collect(lowered, out)
+
+    def _address_targets(self, value: str, out: list[S]) -> None:
         address = parse_ip(value)
         if address is None:
             return
         found = self.addresses.get(address)
         if found is not None:
-            result.extend(found)
+            out.extend(found)
         for ip_range, target in self.cidrs:
             if in_range(address, ip_range):
-                result.append(target)
+                out.append(target)
 
 
 class Affixes(Generic[S]):

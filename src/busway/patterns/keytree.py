@@ -9,12 +9,12 @@ at each object's keys or the node's keys, whichever are fewer, so its cost is
 bounded by the event's size however many rules there are.
 
 Leaves come out as ``(value, membership)``: membership names the elements of arrays
-of objects (or of arrays) the leaf sits in, by the array's identity and the
-element's index, and is None outside such arrays. Indexes into arrays that hold
-only plain values are not kept: no other field can sit inside such an array, so
-they never decide array consistency. (In an array that mixes plain values with
-objects they are kept: a value there and a field inside a sibling object are not
-in the same element.)
+of objects (or of arrays) the leaf sits in, by the array's number (in the order the
+collection meets arrays) and the element's index, and is None outside such arrays.
+Indexes into arrays that hold only plain values are not kept: no other field can sit
+inside such an array, so they never decide array consistency. (In an array that mixes
+plain values with objects they are kept: a value there and a field inside a sibling
+object are not in the same element.)
 """
 
 from __future__ import annotations
@@ -29,29 +29,39 @@ class Leaves:
     """An event's leaf values by path id, and the array elements they sit in.
 
     ``values[i]`` lists the values at path ``i`` (None when there are none).
-    ``members`` holds, for the paths where some value sits in an array element,
-    a list parallel to the values; paths with no such value have no entry.
+    ``members`` is None while no value sits in an array element; then ``members[i]``
+    is a list parallel to ``values[i]``, or None when no value at path ``i`` does.
+    Lists indexed by path id, not dicts: the walk asks once per test it makes.
     """
 
-    __slots__ = ("members", "values")
+    __slots__ = ("arrays", "members", "values")
 
     def __init__(self, path_count: int) -> None:
         self.values: list[list[Any] | None] = [None] * path_count
-        self.members: dict[int, list[Membership]] = {}
+        self.members: list[list[Membership] | None] | None = None
+        self.arrays = 0  # arrays numbered so far: an array's id within this event
 
     def add(self, path: int, value: Any, membership: Membership) -> None:
         found = self.values[path]
         if found is None:
             self.values[path] = found = []
-        if membership is not None or (self.members and path in self.members):
-            members = self.members.get(path)
+        members = self.members
+        if membership is not None:
             if members is None:
-                self.members[path] = members = [None] * len(found)
-            members.append(membership)
+                self.members = members = [None] * len(self.values)
+            column = members[path]
+            if column is None:
+                members[path] = column = [None] * len(found)
+            column.append(membership)
+        elif members is not None:
+            column = members[path]
+            if column is not None:
+                column.append(None)
         found.append(value)
 
     def membership(self, path: int) -> list[Membership] | None:
-        return self.members.get(path) if self.members else None
+        members = self.members
+        return None if members is None else members[path]
 
 
 class KeyNode:
@@ -118,8 +128,10 @@ def _visit(
             _collect(value, keys, out, membership)
     elif kind is list:
         if _holds_containers(value):
+            out.arrays += 1
+            array_id = out.arrays
             for index, element in enumerate(value):
-                step = (id(value), index)
+                step = (array_id, index)
                 inner = (step,) if membership is None else (*membership, step)
                 _visit(element, path, keys, out, inner)
         elif path >= 0:

@@ -88,7 +88,16 @@ class Matcher(Generic[K]):
         """Keys of the patterns ``event`` matches, in the order they were given."""
         accepted = _walk(self._root, collect_leaves(event, self._keys_read, self._path_count))
         keys = self._keys
-        return [keys[index] for index in sorted(accepted)]
+        if len(accepted) <= 1:
+            return [keys[index] for index in accepted]
+        accepted.sort()
+        found: list[K] = []
+        last = -1
+        for index in accepted:
+            if index != last:  # a rule accepted by several of its branches counts once
+                found.append(keys[index])
+                last = index
+        return found
 
 
 def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _State:
@@ -125,7 +134,7 @@ _Step = tuple[_State, Membership, tuple[int, ...]]
 _NO_VALUES: Final[list[Any]] = []
 
 
-def _walk(root: _State, leaves: Leaves) -> set[int]:
+def _walk(root: _State, leaves: Leaves) -> list[int]:
     walk = _Walk(leaves)
     walk.run(root)
     return walk.accepted
@@ -136,16 +145,20 @@ class _Walk:
 
     States reached with no commitments yet (the common case) wait on ``plain``;
     the others on ``stack`` with their array commitments and pending absences.
+    ``accepted`` may repeat a rule (several branches of it can match).
     """
 
-    __slots__ = ("accepted", "leaves", "plain", "seen", "stack")
+    __slots__ = ("accepted", "leaves", "out", "plain", "seen", "stack")
 
     def __init__(self, leaves: Leaves) -> None:
         self.leaves = leaves
-        self.accepted: set[int] = set()
+        self.accepted: list[int] = []
         self.plain: list[_State] = []
         self.stack: list[_Step] = []
         self.seen: set[Any] = set()
+        # Where Edges.collect puts the next states of one value; emptied after each use,
+        # so a step allocates no list of its own.
+        self.out: list[_State] = []
 
     def run(self, root: _State) -> None:
         plain, stack = self.plain, self.stack
@@ -160,10 +173,11 @@ class _Walk:
     def visit_plain(self, state: _State) -> None:
         leaves = self.leaves
         if state.accepts:
-            self.accepted.update(state.accepts)
+            self.accepted.extend(state.accepts)
+        by_path = leaves.values
         for edges in state.tests:
             path = edges.path
-            values = leaves.values[path]
+            values = by_path[path]
             if values is None:
                 if edges.absent:
                     self.push_all(edges.absent, (None, ()))
@@ -178,7 +192,7 @@ class _Walk:
     def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
         leaves = self.leaves
         if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
-            self.accepted.update(state.accepts)
+            self.accepted.extend(state.accepts)
         for edges in state.tests:
             path = edges.path
             values = leaves.values[path] or _NO_VALUES
@@ -194,6 +208,7 @@ class _Walk:
         self, edges: Edges[_State], values: list[Any], members: list[Membership] | None
     ) -> None:
         """Advance with no commitments yet."""
+        out = self.out
         if members is None and len(values) == 1:
             value = values[0]
             target = edges.only_target
@@ -202,24 +217,34 @@ class _Walk:
                 if edges.fits_only_key(value):
                     self.plain.append(target)
                 return
-            targets = edges.targets(value)
-            if len(targets) == 1:
+            edges.collect(value, out)
+            if len(out) == 1:
                 # A trie state has one parent, visited once here: no repeat possible.
-                self.plain.append(targets[0])
-                return
-        seen = self.seen
+                self.plain.append(out[0])
+                out.clear()
+            elif out:
+                self.take_plain(None)
+            return
         for index, value in enumerate(values):
-            leaf_membership = None if members is None else members[index]
-            for target in edges.targets(value):
-                if leaf_membership is None:
-                    if target not in seen:
-                        seen.add(target)
-                        self.plain.append(target)
-                else:
-                    key = (target, leaf_membership, ())
-                    if key not in seen:
-                        seen.add(key)
-                        self.stack.append(key)
+            edges.collect(value, out)
+            if out:
+                self.take_plain(None if members is None else members[index])
+
+    def take_plain(self, leaf_membership: Membership) -> None:
+        """Queue the states in ``out`` (once each), reached by a leaf in those elements."""
+        seen = self.seen
+        out = self.out
+        for target in out:
+            if leaf_membership is None:
+                if target not in seen:
+                    seen.add(target)
+                    self.plain.append(target)
+            else:
+                key = (target, leaf_membership, ())
+                if key not in seen:
+                    seen.add(key)
+                    self.stack.append(key)
+        out.clear()
 
     def advance(
         self,
@@ -229,20 +254,20 @@ class _Walk:
         context: tuple[Membership, tuple[int, ...]],
     ) -> None:
         membership, pending = context
-        seen, stack = self.seen, self.stack
+        seen, stack, out = self.seen, self.stack, self.out
         for index, value in enumerate(values):
-            targets = edges.targets(value)
-            if not targets:
+            edges.collect(value, out)
+            if not out:
                 continue
             leaf_membership = None if members is None else members[index]
             joined = membership if leaf_membership is None else _join(membership, leaf_membership)
-            if joined is _CONFLICT:
-                continue
-            for target in targets:
-                key = (target, joined, pending)
-                if key not in seen:
-                    seen.add(key)
-                    stack.append(key)
+            if joined is not _CONFLICT:
+                for target in out:
+                    key = (target, joined, pending)
+                    if key not in seen:
+                        seen.add(key)
+                        stack.append(key)
+            out.clear()
 
     def push_all(self, targets: list[_State], context: tuple[Membership, tuple[int, ...]]) -> None:
         membership, pending = context
@@ -297,7 +322,7 @@ def _join(first: Membership, second: Membership) -> Membership:
 
 def _all_absent(pending: tuple[int, ...], membership: Membership, leaves: Leaves) -> bool:
     for path in pending:
-        for leaf_membership in leaves.members.get(path, _NO_VALUES):
+        for leaf_membership in leaves.membership(path) or _NO_VALUES:
             if _join(membership, leaf_membership) is not _CONFLICT:
                 return False
     return True

@@ -56,7 +56,7 @@ def test_leaves_in_arrays_of_objects_remember_their_element() -> None:
 def test_plain_arrays_do_not_record_indexes() -> None:
     _, found = collect({"tags": ["x", "y"]}, "tags")
     assert found.values == [["x", "y"]]
-    assert found.members == {}
+    assert found.members is None
 
 
 def test_plain_values_in_arrays_that_also_hold_objects_keep_their_element() -> None:
@@ -70,4 +70,4 @@ def test_plain_values_in_arrays_that_also_hold_objects_keep_their_element() -> N
 def test_a_path_gains_a_parallel_membership_list_when_a_value_sits_in_an_element() -> None:
     _, found = collect({"a": {"b": 1}, "x": [{"a": {"b": 2}}]}, "a.b", "x.a.b")
     assert found.values == [[1], [2]]
-    assert list(found.members) == [1]
+    assert [found.membership(path) is not None for path in (0, 1)] == [False, True]
