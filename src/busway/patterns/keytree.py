@@ -20,48 +20,87 @@ object are not in the same element.)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 Membership = tuple[tuple[int, int], ...] | None
+
+
+class Many:
+    """Two or more values at one path (a lone value is held bare, with no list)."""
+
+    __slots__ = ("members", "values")
+
+    def __init__(self, values: list[Any], members: list[Membership] | None) -> None:
+        self.values = values
+        # Parallel to values, or None while none of them sits in an array element.
+        self.members = members
+
+
+class _Missing:
+    """The type of MISSING: no value at a path (None cannot say it: null is a value)."""
+
+
+MISSING: Final = _Missing()
+_NO_MEMBERS: Final[list[Membership]] = []
 
 
 class Leaves:
     """An event's leaf values by path id, and the array elements they sit in.
 
-    ``values[i]`` lists the values at path ``i`` (None when there are none).
-    ``members`` is None while no value sits in an array element; then ``members[i]``
-    is a list parallel to ``values[i]``, or None when no value at path ``i`` does.
-    Lists indexed by path id, not dicts: the walk asks once per test it makes.
+    ``values[i]`` is MISSING when path ``i`` has no value, the value itself when it
+    has one (most paths: no list to build), or a Many. ``members`` is None while no
+    value sits in an array element; then ``members[i]`` is the element a lone value
+    at path ``i`` sits in (a Many keeps its own). Lists indexed by path id, not
+    dicts: the walk asks once per test it makes.
     """
 
     __slots__ = ("arrays", "members", "values")
 
     def __init__(self, path_count: int) -> None:
-        self.values: list[list[Any] | None] = [None] * path_count
-        self.members: list[list[Membership] | None] | None = None
+        self.values: list[object] = [MISSING] * path_count
+        self.members: list[Membership] | None = None
         self.arrays = 0  # arrays numbered so far: an array's id within this event
 
     def add(self, path: int, value: Any, membership: Membership) -> None:
         found = self.values[path]
-        if found is None:
-            self.values[path] = found = []
-        members = self.members
-        if membership is not None:
-            if members is None:
-                self.members = members = [None] * len(self.values)
-            column = members[path]
-            if column is None:
-                members[path] = column = [None] * len(found)
-            column.append(membership)
-        elif members is not None:
-            column = members[path]
-            if column is not None:
-                column.append(None)
-        found.append(value)
+        if found is MISSING:
+            self.values[path] = value
+            if membership is not None:
+                members = self.members
+                if members is None:
+                    self.members = members = [None] * len(self.values)
+                members[path] = membership
+            return
+        if isinstance(found, Many):
+            many = found
+        else:
+            first = self.membership(path)
+            many = Many([found], None if first is None else [first])
+            self.values[path] = many
+        if many.members is None and membership is not None:
+            many.members = [None] * len(many.values)
+        if many.members is not None:
+            many.members.append(membership)
+        many.values.append(value)
 
-    def membership(self, path: int) -> list[Membership] | None:
+    def membership(self, path: int) -> Membership:
+        """The array element the lone value at ``path`` sits in (None: in none)."""
         members = self.members
         return None if members is None else members[path]
+
+    def at(self, path: int) -> tuple[list[Any], list[Membership] | None]:
+        """The values at ``path`` as a list, and their elements (None: in none)."""
+        found = self.values[path]
+        if found is MISSING:
+            return [], None
+        if isinstance(found, Many):
+            return found.values, found.members
+        membership = self.membership(path)
+        return [found], None if membership is None else [membership]
+
+    def memberships(self, path: int) -> list[Membership]:
+        """The elements the values at ``path`` sit in, when some do (else empty)."""
+        return self.at(path)[1] or _NO_MEMBERS
 
 
 class KeyNode:

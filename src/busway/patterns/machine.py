@@ -22,7 +22,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from busway.patterns import operators as op
 from busway.patterns.edges import Edges
-from busway.patterns.keytree import Leaves, build_key_tree, collect_leaves
+from busway.patterns.keytree import MISSING, Leaves, Many, build_key_tree, collect_leaves
 from busway.patterns.syntax import Branch, Field, Pattern
 
 K = TypeVar("K")
@@ -131,7 +131,6 @@ def _field_class(field: Field) -> int:
 
 
 _Step = tuple[_State, Membership, tuple[int, ...]]
-_NO_VALUES: Final[list[Any]] = []
 
 
 def _walk(root: _State, leaves: Leaves) -> list[int]:
@@ -177,17 +176,27 @@ class _Walk:
         by_path = leaves.values
         for edges in state.tests:
             path = edges.path
-            values = by_path[path]
-            if values is None:
+            found = by_path[path]
+            if found is MISSING:
                 if edges.absent:
                     self.push_all(edges.absent, (None, ()))
-                continue
-            members = leaves.membership(path)
-            self.advance_plain(edges, values, members)
-            if edges.absent:
-                absent = _absent_context(path, values, members, (None, ()))
-                if absent is not None:
-                    self.push_all(edges.absent, absent)
+            elif isinstance(found, Many):
+                self.advance_plain(edges, found.values, found.members)
+                if edges.absent:
+                    absent = _absent_context(path, found.values, found.members, (None, ()))
+                    if absent is not None:
+                        self.push_all(edges.absent, absent)
+            else:
+                membership = leaves.membership(path)
+                if membership is None:
+                    # A lone value outside arrays: the commonest case, and a branch
+                    # that wants the path absent cannot go on.
+                    self.step_plain(edges, found)
+                else:
+                    edges.collect(found, self.out)
+                    self.take_plain(membership)
+                    if edges.absent:
+                        self.push_all(edges.absent, (None, (path,)))
 
     def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
         leaves = self.leaves
@@ -195,8 +204,7 @@ class _Walk:
             self.accepted.extend(state.accepts)
         for edges in state.tests:
             path = edges.path
-            values = leaves.values[path] or _NO_VALUES
-            members = leaves.membership(path) if values else None
+            values, members = leaves.at(path)
             if values:
                 self.advance(edges, values, members, (membership, pending))
             if edges.absent:
@@ -204,27 +212,28 @@ class _Walk:
                 if absent is not None:
                     self.push_all(edges.absent, absent)
 
+    def step_plain(self, edges: Edges[_State], value: Any) -> None:
+        """Advance on one value outside any array element, with no commitments yet."""
+        target = edges.only_target
+        if target is not None and type(value) is str:
+            # The commonest step: one exact string leading to one state.
+            if edges.fits_only_key(value):
+                self.plain.append(target)
+            return
+        out = self.out
+        edges.collect(value, out)
+        if len(out) == 1:
+            # A trie state has one parent, visited once here: no repeat possible.
+            self.plain.append(out[0])
+            out.clear()
+        elif out:
+            self.take_plain(None)
+
     def advance_plain(
         self, edges: Edges[_State], values: list[Any], members: list[Membership] | None
     ) -> None:
-        """Advance with no commitments yet."""
+        """Advance on several values with no commitments yet."""
         out = self.out
-        if members is None and len(values) == 1:
-            value = values[0]
-            target = edges.only_target
-            if target is not None and type(value) is str:
-                # The commonest step: one exact string leading to one state.
-                if edges.fits_only_key(value):
-                    self.plain.append(target)
-                return
-            edges.collect(value, out)
-            if len(out) == 1:
-                # A trie state has one parent, visited once here: no repeat possible.
-                self.plain.append(out[0])
-                out.clear()
-            elif out:
-                self.take_plain(None)
-            return
         for index, value in enumerate(values):
             edges.collect(value, out)
             if out:
@@ -322,7 +331,7 @@ def _join(first: Membership, second: Membership) -> Membership:
 
 def _all_absent(pending: tuple[int, ...], membership: Membership, leaves: Leaves) -> bool:
     for path in pending:
-        for leaf_membership in leaves.membership(path) or _NO_VALUES:
+        for leaf_membership in leaves.memberships(path):
             if _join(membership, leaf_membership) is not _CONFLICT:
                 return False
     return True
