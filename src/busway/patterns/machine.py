@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any, Final, Generic, TypeVar
 
 from busway.patterns import operators as op
-from busway.patterns.edges import Edges
+from busway.patterns.edges import Edges, EdgesBuilder
 from busway.patterns.keytree import MISSING, Leaves, Many, build_key_tree, collect_leaves
 from busway.patterns.syntax import Branch, Field, Pattern
 
@@ -34,15 +34,15 @@ _EXACT_KINDS: Final = (op.Exact, op.ExactNumber, op.ExactLiteral)
 
 _NO_CHILDREN: Final[dict[tuple[str, tuple[op.Operator, ...]], Any]] = {}
 _NO_EDGES: Final[dict[str, Any]] = {}
-_NO_ACCEPTS: Final[list[int]] = []
 
 
 class _State:
     __slots__ = ("accepts", "children", "edges", "tests")
 
     def __init__(self) -> None:
-        self.edges: dict[str, Edges[_State]] = {}
-        self.accepts: list[int] = []
+        self.edges: dict[str, EdgesBuilder[_State]] = {}
+        # Tuples, not lists, once built: one object (one cache line, often) to read.
+        self.accepts: tuple[int, ...] = ()
         self.children: dict[tuple[str, tuple[op.Operator, ...]], _State] = {}
         self.tests: tuple[Edges[_State], ...] = ()
 
@@ -51,17 +51,15 @@ class _State:
         found = self.children.get(key)
         if found is None:
             found = self.children[key] = _State()
-            edges = self.edges.setdefault(field.path, Edges())
+            edges = self.edges.setdefault(field.path, EdgesBuilder())
             for operator in field.operators:
                 edges.add(operator, found)
         return found
 
-    def seal(self, path_ids: dict[str, int]) -> None:
-        """Drop build-time data; keep (path id, edges) pairs for the walk."""
-        for path, edges in self.edges.items():
-            edges.seal(path_ids[path])
-        self.tests = tuple(self.edges.values())
-        self.accepts = self.accepts or _NO_ACCEPTS
+    def seal(self, path_ids: dict[str, int], accepts: list[int]) -> None:
+        """Drop build-time data; keep what the walk reads."""
+        self.tests = tuple(edges.seal(path_ids[path]) for path, edges in self.edges.items())
+        self.accepts = tuple(accepts)
         self.children = _NO_CHILDREN
         self.edges = _NO_EDGES
 
@@ -113,14 +111,15 @@ def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _Sta
 
     root = _State()
     states = {id(root): root}
+    accepts: dict[int, list[int]] = {}
     for index, branch in branches:
         state = root
         for field in sorted(branch, key=order):
             state = state.child(field)
             states[id(state)] = state
-        state.accepts.append(index)
-    for state in states.values():
-        state.seal(path_ids)
+        accepts.setdefault(id(state), []).append(index)
+    for key, state in states.items():
+        state.seal(path_ids, accepts.get(key, []))
     return root
 
 
@@ -278,7 +277,9 @@ class _Walk:
                         stack.append(key)
             out.clear()
 
-    def push_all(self, targets: list[_State], context: tuple[Membership, tuple[int, ...]]) -> None:
+    def push_all(
+        self, targets: tuple[_State, ...], context: tuple[Membership, tuple[int, ...]]
+    ) -> None:
         membership, pending = context
         plain = membership is None and not pending
         for target in targets:
