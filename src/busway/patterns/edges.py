@@ -9,24 +9,112 @@ that reached it, so this work does not grow with the number of rules.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from busway.patterns import operators as op
 from busway.patterns.ipaddr import Address, Range, in_range, parse_ip
 
 S = TypeVar("S")
 
-_MAX_EXACT_INT = 2**53
+# Final, so mypyc keeps these in C statics rather than looking them up in the module dict.
+_MAX_EXACT_INT: Final = 2**53
 # Shared, never written: what a sealed Edges holds where it has nothing.
-_NONE: list[Any] = []
-_EMPTY_NUMBERS: dict[float, Any] = {}
-_EMPTY_STRINGS: dict[str, Any] = {}
-_EMPTY_PAIRS: list[Any] = []
-_EMPTY_ADDRESSES: dict[Address, Any] = {}
+_NONE: Final[list[Any]] = []
+_EMPTY_NUMBERS: Final[dict[float, Any]] = {}
+_EMPTY_STRINGS: Final[dict[str, Any]] = {}
+_EMPTY_PAIRS: Final[list[Any]] = []
+_EMPTY_ADDRESSES: Final[dict[Address, Any]] = {}
+
+
+# Which kinds of condition a sealed Edges holds, as bits of ``Edges.kinds``: the walk
+# reads only the slots these name, so a state touches one or two cache lines of its
+# edges rather than all of them.
+_STRINGS: Final = 1
+_PREFIXES: Final = 2
+_SUFFIXES: Final = 4
+_FOLDED: Final = 8
+_STRING_TESTS: Final = 16
+_ADDRESSES: Final = 32
+_NUMBERS: Final = 64
+_LITERALS: Final = 128
+_PRESENT: Final = 256
+_ANY_TESTS: Final = 512
+_OTHER_STRINGS: Final = _PREFIXES | _SUFFIXES | _FOLDED | _STRING_TESTS | _ADDRESSES
 
 
 class Edges(Generic[S]):
-    """Transitions on one dotted path out of one state."""
+    """Transitions on one dotted path out of one state, as the walk reads them.
+
+    Small, so a state's edges take few cache lines: what most steps need (exact
+    strings, presence, absence) is here, anything else in ``rest``.
+    """
+
+    __slots__ = (
+        "absent",
+        "kinds",
+        "only_hash",
+        "only_key",
+        "only_target",
+        "only_targets",
+        "path",
+        "present",
+        "rest",
+        "strings",
+    )
+
+    def __init__(
+        self,
+        path: int,
+        kinds: int,
+        only_key: str | None,
+        only_targets: tuple[S, ...],
+        strings: dict[str, tuple[S, ...]],
+    ) -> None:
+        self.path = path  # the id of the path these edges test
+        self.kinds = kinds  # which conditions are held (the bits above)
+        # Most edges past the first field of a rule test one exact string: kept bare,
+        # a comparison costs less than a hash lookup and touches less memory.
+        self.only_key = only_key
+        self.only_hash = 0 if only_key is None else hash(only_key)
+        self.only_targets = only_targets
+        # The one target, when these edges test one exact string and nothing else.
+        self.only_target: S | None = None
+        if kinds == _STRINGS and len(only_targets) == 1:
+            self.only_target = only_targets[0]
+        self.strings = strings
+        self.absent: tuple[S, ...] = ()
+        self.present: tuple[S, ...] = ()
+        self.rest: EdgesBuilder[S] | None = None
+
+    def collect(self, value: Any, out: list[S]) -> None:
+        """Append the next states ``value`` leads to to ``out`` (may repeat a state)."""
+        kinds = self.kinds
+        if kinds & _STRINGS and type(value) is str:
+            if self.only_key is not None:
+                if self.fits_only_key(value):
+                    out.extend(self.only_targets)
+            else:
+                found = self.strings.get(value)
+                if found is not None:
+                    out.extend(found)
+        if kinds & _PRESENT:
+            out.extend(self.present)
+        rest = self.rest
+        if rest is not None:
+            rest.collect(value, out, kinds)
+
+    def fits_only_key(self, value: str) -> bool:
+        """Whether ``value`` is the one exact key (its cached hash is compared first, so
+        a mismatch does not touch the key's own memory)."""
+        return hash(value) == self.only_hash and value == self.only_key
+
+
+class EdgesBuilder(Generic[S]):
+    """Transitions on one dotted path out of one state, while the machine is built.
+
+    ``seal`` makes the compact Edges the walk reads; past that, a builder holding
+    anything but exact strings stays on as the Edges' ``rest``, for the rarer tests.
+    """
 
     __slots__ = (
         "absent",
@@ -39,11 +127,6 @@ class Edges(Generic[S]):
         "folded_suffixes",
         "null",
         "numbers",
-        "only_hash",
-        "only_key",
-        "only_target",
-        "only_targets",
-        "path",
         "prefixes",
         "present",
         "ranges",
@@ -51,21 +134,11 @@ class Edges(Generic[S]):
         "strings",
         "suffixes",
         "true",
-        "uses_strings_only",
     )
 
     def __init__(self) -> None:
-        # The fields every walk reads come first, so they share a cache line.
-        self.path = -1  # the id of the path these edges test, set when sealed
-        self.uses_strings_only = True
-        # Most edges past the first field of a rule test one exact string: kept bare,
-        # a comparison costs less than a hash lookup and touches less memory.
-        self.only_key: str | None = None
-        self.only_hash = 0
-        self.only_targets: list[S] = _NONE
-        self.only_target: S | None = None  # the one target, when only one
-        self.strings: dict[str, list[S]] = {}
         self.absent: list[S] = []
+        self.strings: dict[str, list[S]] = {}
         self.present: list[S] = []
         self.any_tests: list[tuple[Callable[[Any], bool], S]] = []
         self.numbers: dict[float, list[S]] = {}
@@ -82,110 +155,130 @@ class Edges(Generic[S]):
         self.addresses: dict[Address, list[S]] = {}
         self.cidrs: list[tuple[Range, S]] = []
 
-    def seal(self, path: int) -> None:
-        """Share one empty container for every unused slot: most states use one or two."""
-        self.path = path
-        if self.uses_strings_only and len(self.strings) == 1:
-            ((self.only_key, self.only_targets),) = self.strings.items()
-            self.only_hash = hash(self.only_key)
-            if len(self.only_targets) == 1:
-                self.only_target = self.only_targets[0]
-            self.strings = _EMPTY_STRINGS
-        self.strings = self.strings or _EMPTY_STRINGS
+    def seal(self, path: int) -> Edges[S]:
+        """The compact Edges for the walk. Unused slots here get one shared empty
+        container each: most states use one or two."""
+        for affixes in (self.prefixes, self.suffixes, self.folded_prefixes, self.folded_suffixes):
+            if affixes is not None:
+                affixes.seal()
+        kinds = self._kinds()
+        strings = {key: tuple(targets) for key, targets in self.strings.items()}
+        only_key: str | None = None
+        only_targets: tuple[S, ...] = ()
+        if len(strings) == 1:
+            ((only_key, only_targets),) = strings.items()
+            strings = _EMPTY_STRINGS
+        sealed = Edges(path, kinds, only_key, only_targets, strings or _EMPTY_STRINGS)
+        sealed.absent = tuple(self.absent)
+        sealed.present = tuple(self.present)
+        self.strings = _EMPTY_STRINGS
+        self.absent = self.present = _NONE
         self.numbers = self.numbers or _EMPTY_NUMBERS
         self.true = self.true or _NONE
         self.false = self.false or _NONE
         self.null = self.null or _NONE
-        for affixes in (self.prefixes, self.suffixes, self.folded_prefixes, self.folded_suffixes):
-            if affixes is not None:
-                affixes.seal()
         self.folded = self.folded or _EMPTY_STRINGS
         self.ranges = self.ranges or _EMPTY_PAIRS
         self.string_tests = self.string_tests or _EMPTY_PAIRS
         self.addresses = self.addresses or _EMPTY_ADDRESSES
         self.cidrs = self.cidrs or _EMPTY_PAIRS
         self.any_tests = self.any_tests or _EMPTY_PAIRS
-        self.present = self.present or _NONE
-        self.absent = self.absent or _NONE
+        if kinds & ~(_STRINGS | _PRESENT):
+            sealed.rest = self
+        return sealed
+
+    def _kinds(self) -> int:
+        folded = (
+            bool(self.folded)
+            or self.folded_prefixes is not None
+            or self.folded_suffixes is not None
+        )
+        held = (
+            (_STRINGS, bool(self.strings)),
+            (_PREFIXES, self.prefixes is not None),
+            (_SUFFIXES, self.suffixes is not None),
+            (_FOLDED, folded),
+            (_STRING_TESTS, bool(self.string_tests)),
+            (_ADDRESSES, bool(self.addresses or self.cidrs)),
+            (_NUMBERS, bool(self.numbers or self.ranges)),
+            (_LITERALS, bool(self.true or self.false or self.null)),
+            (_PRESENT, bool(self.present)),
+            (_ANY_TESTS, bool(self.any_tests)),
+        )
+        return sum(bit for bit, present in held if present)
 
     def add(self, operator: op.Operator, target: S) -> None:
         if isinstance(operator, op.Exact):
             self.strings.setdefault(operator.value, []).append(target)
             return
-        self.uses_strings_only = False
         adder = _ADDERS.get(type(operator))
         if adder is None:
             self.any_tests.append((operator.test, target))
         else:
             adder(self, operator, target)
 
-    def targets(self, value: Any) -> list[S]:
-        """The next states ``value`` leads to (may repeat a state; do not mutate)."""
+    def collect(self, value: Any, out: list[S], kinds: int) -> None:
+        """Append the targets of every condition but exact strings and presence."""
         kind = type(value)
         if kind is str:
-            if self.only_key is not None:
-                return self.only_targets if self.fits_only_key(value) else _NONE
-            found = self.strings.get(value)
-            if self.uses_strings_only:
-                return found if found is not None else _NONE
-            result = list(found) if found is not None else []
-            self._string_targets(value, result)
+            if kinds & _OTHER_STRINGS:
+                self.string_targets(value, out, kinds)
         elif kind is int or kind is float:
-            found = self.numbers.get(_number_key(value))
-            result = list(found) if found is not None else []
-            for numeric, target in self.ranges:
-                if numeric.test(value):
-                    result.append(target)
-        elif value is None:
-            result = list(self.null)
-        elif value is True:
-            result = list(self.true)
-        elif value is False:
-            result = list(self.false)
-        else:
-            result = []
-        if self.present:
-            result.extend(self.present)
-        for test, target in self.any_tests:
-            if test(value):
-                result.append(target)
-        return result
+            if kinds & _NUMBERS:
+                self.number_targets(value, out)
+        elif kinds & _LITERALS:
+            if value is None:
+                out.extend(self.null)
+            elif value is True:
+                out.extend(self.true)
+            elif value is False:
+                out.extend(self.false)
+        if kinds & _ANY_TESTS:
+            for test, target in self.any_tests:
+                if test(value):
+                    out.append(target)
 
-    def fits_only_key(self, value: str) -> bool:
-        """Whether ``value`` is the one exact key (its cached hash is compared first, so
-        a mismatch does not touch the key's own memory)."""
-        return hash(value) == self.only_hash and value == self.only_key
+    def number_targets(self, value: int | float, out: list[S]) -> None:
+        found = self.numbers.get(_number_key(value))
+        if found is not None:
+            out.extend(found)
+        for numeric, target in self.ranges:
+            if numeric.test(value):
+                out.append(target)
 
-    def _string_targets(self, value: str, result: list[S]) -> None:
-        if self.prefixes is not None:
-            self.prefixes.collect(value, result)
-        if self.suffixes is not None:
-            self.suffixes.collect(value, result)
-        if self.folded or self.folded_prefixes is not None or self.folded_suffixes is not None:
-            lowered = value.lower()
-            found = self.folded.get(lowered)
-            if found is not None:
-                result.extend(found)
-            if self.folded_prefixes is not None:
-                self.folded_prefixes.collect(lowered, result)
-            if self.folded_suffixes is not None:
-                self.folded_suffixes.collect(lowered, result)
-        for test, target in self.string_tests:
-            if test(value):
-                result.append(target)
-        if self.addresses or self.cidrs:
-            self._address_targets(value, result)
+    def string_targets(self, value: str, out: list[S], kinds: int) -> None:
+        if kinds & _PREFIXES and self.prefixes is not None:
+            self.prefixes.collect(value, out)
+        if kinds & _SUFFIXES and self.suffixes is not None:
+            self.suffixes.collect(value, out)
+        if kinds & _FOLDED:
+            self._folded_targets(value.lower(), out)
+        if kinds & _STRING_TESTS:
+            for test, target in self.string_tests:
+                if test(value):
+                    out.append(target)
+        if kinds & _ADDRESSES:
+            self._address_targets(value, out)
 
-    def _address_targets(self, value: str, result: list[S]) -> None:
+    def _folded_targets(self, lowered: str, out: list[S]) -> None:
+        found = self.folded.get(lowered)
+        if found is not None:
+            out.extend(found)
+        if self.folded_prefixes is not None:
+            self.folded_prefixes.collect(lowered, out)
+        if self.folded_suffixes is not None:
+            self.folded_suffixes.collect(lowered, out)
+
+    def _address_targets(self, value: str, out: list[S]) -> None:
         address = parse_ip(value)
         if address is None:
             return
         found = self.addresses.get(address)
         if found is not None:
-            result.extend(found)
+            out.extend(found)
         for ip_range, target in self.cidrs:
             if in_range(address, ip_range):
-                result.append(target)
+                out.append(target)
 
 
 class Affixes(Generic[S]):
@@ -222,7 +315,7 @@ class Affixes(Generic[S]):
                     result.extend(found)
 
 
-_FEW_AFFIXES = 8
+_FEW_AFFIXES: Final = 8
 
 
 def _number_key(value: int | float) -> float:
@@ -234,23 +327,23 @@ def _number_key(value: int | float) -> float:
     return value
 
 
-def _add_number(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_number(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     edges.numbers.setdefault(operator.value, []).append(target)
 
 
-def _add_literal(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_literal(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     slot = edges.null if operator.value is None else edges.true if operator.value else edges.false
     slot.append(target)
 
 
-def _add_prefix(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_prefix(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     if operator.ignore_case:
         edges.folded_prefixes = _grown(edges.folded_prefixes, operator.value.lower(), target)
     else:
         edges.prefixes = _grown(edges.prefixes, operator.value, target)
 
 
-def _add_suffix(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_suffix(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     if operator.ignore_case:
         edges.folded_suffixes = _grown(edges.folded_suffixes, operator.value.lower(), target, True)
     else:
@@ -267,31 +360,31 @@ def _grown(
     return affixes
 
 
-def _add_folded(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_folded(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     edges.folded.setdefault(operator.value.lower(), []).append(target)
 
 
-def _add_range(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_range(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     edges.ranges.append((operator, target))
 
 
-def _add_string_test(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_string_test(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     edges.string_tests.append((operator.test, target))
 
 
-def _add_address(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_address(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     edges.addresses.setdefault(operator.address, []).append(target)
 
 
-def _add_cidr(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_cidr(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     edges.cidrs.append((operator.range, target))
 
 
-def _add_exists(edges: Edges[Any], operator: Any, target: Any) -> None:
+def _add_exists(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     (edges.present if operator.present else edges.absent).append(target)
 
 
-_ADDERS: dict[type, Callable[[Edges[Any], Any, Any], None]] = {
+_ADDERS: Final[dict[type, Callable[[EdgesBuilder[Any], Any, Any], None]]] = {
     op.ExactNumber: _add_number,
     op.ExactLiteral: _add_literal,
     op.Prefix: _add_prefix,

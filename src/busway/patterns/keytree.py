@@ -9,49 +9,98 @@ at each object's keys or the node's keys, whichever are fewer, so its cost is
 bounded by the event's size however many rules there are.
 
 Leaves come out as ``(value, membership)``: membership names the elements of arrays
-of objects (or of arrays) the leaf sits in, by the array's identity and the
-element's index, and is None outside such arrays. Indexes into arrays that hold
-only plain values are not kept: no other field can sit inside such an array, so
-they never decide array consistency. (In an array that mixes plain values with
-objects they are kept: a value there and a field inside a sibling object are not
-in the same element.)
+of objects (or of arrays) the leaf sits in, by the array's number (in the order the
+collection meets arrays) and the element's index, and is None outside such arrays.
+Indexes into arrays that hold only plain values are not kept: no other field can sit
+inside such an array, so they never decide array consistency. (In an array that mixes
+plain values with objects they are kept: a value there and a field inside a sibling
+object are not in the same element.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 Membership = tuple[tuple[int, int], ...] | None
+
+
+class Many:
+    """Two or more values at one path (a lone value is held bare, with no list)."""
+
+    __slots__ = ("members", "values")
+
+    def __init__(self, values: list[Any], members: list[Membership] | None) -> None:
+        self.values = values
+        # Parallel to values, or None while none of them sits in an array element.
+        self.members = members
+
+
+class _Missing:
+    """The type of MISSING: no value at a path (None cannot say it: null is a value)."""
+
+
+MISSING: Final = _Missing()
+_NO_MEMBERS: Final[list[Membership]] = []
 
 
 class Leaves:
     """An event's leaf values by path id, and the array elements they sit in.
 
-    ``values[i]`` lists the values at path ``i`` (None when there are none).
-    ``members`` holds, for the paths where some value sits in an array element,
-    a list parallel to the values; paths with no such value have no entry.
+    ``values[i]`` is MISSING when path ``i`` has no value, the value itself when it
+    has one (most paths: no list to build), or a Many. ``members`` is None while no
+    value sits in an array element; then ``members[i]`` is the element a lone value
+    at path ``i`` sits in (a Many keeps its own). Lists indexed by path id, not
+    dicts: the walk asks once per test it makes.
     """
 
-    __slots__ = ("members", "values")
+    __slots__ = ("arrays", "members", "values")
 
     def __init__(self, path_count: int) -> None:
-        self.values: list[list[Any] | None] = [None] * path_count
-        self.members: dict[int, list[Membership]] = {}
+        self.values: list[object] = [MISSING] * path_count
+        self.members: list[Membership] | None = None
+        self.arrays = 0  # arrays numbered so far: an array's id within this event
 
     def add(self, path: int, value: Any, membership: Membership) -> None:
         found = self.values[path]
-        if found is None:
-            self.values[path] = found = []
-        if membership is not None or (self.members and path in self.members):
-            members = self.members.get(path)
-            if members is None:
-                self.members[path] = members = [None] * len(found)
-            members.append(membership)
-        found.append(value)
+        if found is MISSING:
+            self.values[path] = value
+            if membership is not None:
+                members = self.members
+                if members is None:
+                    self.members = members = [None] * len(self.values)
+                members[path] = membership
+            return
+        if isinstance(found, Many):
+            many = found
+        else:
+            first = self.membership(path)
+            many = Many([found], None if first is None else [first])
+            self.values[path] = many
+        if many.members is None and membership is not None:
+            many.members = [None] * len(many.values)
+        if many.members is not None:
+            many.members.append(membership)
+        many.values.append(value)
 
-    def membership(self, path: int) -> list[Membership] | None:
-        return self.members.get(path) if self.members else None
+    def membership(self, path: int) -> Membership:
+        """The array element the lone value at ``path`` sits in (None: in none)."""
+        members = self.members
+        return None if members is None else members[path]
+
+    def at(self, path: int) -> tuple[list[Any], list[Membership] | None]:
+        """The values at ``path`` as a list, and their elements (None: in none)."""
+        found = self.values[path]
+        if found is MISSING:
+            return [], None
+        if isinstance(found, Many):
+            return found.values, found.members
+        membership = self.membership(path)
+        return [found], None if membership is None else [membership]
+
+    def memberships(self, path: int) -> list[Membership]:
+        """The elements the values at ``path`` sit in, when some do (else empty)."""
+        return self.at(path)[1] or _NO_MEMBERS
 
 
 class KeyNode:
@@ -118,8 +167,10 @@ def _visit(
             _collect(value, keys, out, membership)
     elif kind is list:
         if _holds_containers(value):
+            out.arrays += 1
+            array_id = out.arrays
             for index, element in enumerate(value):
-                step = (id(value), index)
+                step = (array_id, index)
                 inner = (step,) if membership is None else (*membership, step)
                 _visit(element, path, keys, out, inner)
         elif path >= 0:

@@ -18,31 +18,31 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from busway.patterns import operators as op
-from busway.patterns.edges import Edges
-from busway.patterns.keytree import Leaves, build_key_tree, collect_leaves
+from busway.patterns.edges import Edges, EdgesBuilder
+from busway.patterns.keytree import MISSING, Leaves, Many, build_key_tree, collect_leaves
 from busway.patterns.syntax import Branch, Field, Pattern
 
 K = TypeVar("K")
 
 Membership = tuple[tuple[int, int], ...] | None
 
-_EXACT_KINDS = (op.Exact, op.ExactNumber, op.ExactLiteral)
+_EXACT_KINDS: Final = (op.Exact, op.ExactNumber, op.ExactLiteral)
 
 
-_NO_CHILDREN: dict[tuple[str, tuple[op.Operator, ...]], Any] = {}
-_NO_EDGES: dict[str, Any] = {}
-_NO_ACCEPTS: list[int] = []
+_NO_CHILDREN: Final[dict[tuple[str, tuple[op.Operator, ...]], Any]] = {}
+_NO_EDGES: Final[dict[str, Any]] = {}
 
 
 class _State:
     __slots__ = ("accepts", "children", "edges", "tests")
 
     def __init__(self) -> None:
-        self.edges: dict[str, Edges[_State]] = {}
-        self.accepts: list[int] = []
+        self.edges: dict[str, EdgesBuilder[_State]] = {}
+        # Tuples, not lists, once built: one object (one cache line, often) to read.
+        self.accepts: tuple[int, ...] = ()
         self.children: dict[tuple[str, tuple[op.Operator, ...]], _State] = {}
         self.tests: tuple[Edges[_State], ...] = ()
 
@@ -51,17 +51,15 @@ class _State:
         found = self.children.get(key)
         if found is None:
             found = self.children[key] = _State()
-            edges = self.edges.setdefault(field.path, Edges())
+            edges = self.edges.setdefault(field.path, EdgesBuilder())
             for operator in field.operators:
                 edges.add(operator, found)
         return found
 
-    def seal(self, path_ids: dict[str, int]) -> None:
-        """Drop build-time data; keep (path id, edges) pairs for the walk."""
-        for path, edges in self.edges.items():
-            edges.seal(path_ids[path])
-        self.tests = tuple(self.edges.values())
-        self.accepts = self.accepts or _NO_ACCEPTS
+    def seal(self, path_ids: dict[str, int], accepts: list[int]) -> None:
+        """Drop build-time data; keep what the walk reads."""
+        self.tests = tuple(edges.seal(path_ids[path]) for path, edges in self.edges.items())
+        self.accepts = tuple(accepts)
         self.children = _NO_CHILDREN
         self.edges = _NO_EDGES
 
@@ -88,7 +86,16 @@ class Matcher(Generic[K]):
         """Keys of the patterns ``event`` matches, in the order they were given."""
         accepted = _walk(self._root, collect_leaves(event, self._keys_read, self._path_count))
         keys = self._keys
-        return [keys[index] for index in sorted(accepted)]
+        if len(accepted) <= 1:
+            return [keys[index] for index in accepted]
+        accepted.sort()
+        found: list[K] = []
+        last = -1
+        for index in accepted:
+            if index != last:  # a rule accepted by several of its branches counts once
+                found.append(keys[index])
+                last = index
+        return found
 
 
 def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _State:
@@ -104,14 +111,15 @@ def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _Sta
 
     root = _State()
     states = {id(root): root}
+    accepts: dict[int, list[int]] = {}
     for index, branch in branches:
         state = root
         for field in sorted(branch, key=order):
             state = state.child(field)
             states[id(state)] = state
-        state.accepts.append(index)
-    for state in states.values():
-        state.seal(path_ids)
+        accepts.setdefault(id(state), []).append(index)
+    for key, state in states.items():
+        state.seal(path_ids, accepts.get(key, []))
     return root
 
 
@@ -122,10 +130,9 @@ def _field_class(field: Field) -> int:
 
 
 _Step = tuple[_State, Membership, tuple[int, ...]]
-_NO_VALUES: list[Any] = []
 
 
-def _walk(root: _State, leaves: Leaves) -> set[int]:
+def _walk(root: _State, leaves: Leaves) -> list[int]:
     walk = _Walk(leaves)
     walk.run(root)
     return walk.accepted
@@ -136,16 +143,20 @@ class _Walk:
 
     States reached with no commitments yet (the common case) wait on ``plain``;
     the others on ``stack`` with their array commitments and pending absences.
+    ``accepted`` may repeat a rule (several branches of it can match).
     """
 
-    __slots__ = ("accepted", "leaves", "plain", "seen", "stack")
+    __slots__ = ("accepted", "leaves", "out", "plain", "seen", "stack")
 
     def __init__(self, leaves: Leaves) -> None:
         self.leaves = leaves
-        self.accepted: set[int] = set()
+        self.accepted: list[int] = []
         self.plain: list[_State] = []
         self.stack: list[_Step] = []
         self.seen: set[Any] = set()
+        # Where Edges.collect puts the next states of one value; emptied after each use,
+        # so a step allocates no list of its own.
+        self.out: list[_State] = []
 
     def run(self, root: _State) -> None:
         plain, stack = self.plain, self.stack
@@ -160,29 +171,39 @@ class _Walk:
     def visit_plain(self, state: _State) -> None:
         leaves = self.leaves
         if state.accepts:
-            self.accepted.update(state.accepts)
+            self.accepted.extend(state.accepts)
+        by_path = leaves.values
         for edges in state.tests:
             path = edges.path
-            values = leaves.values[path]
-            if values is None:
+            found = by_path[path]
+            if found is MISSING:
                 if edges.absent:
                     self.push_all(edges.absent, (None, ()))
-                continue
-            members = leaves.membership(path)
-            self.advance_plain(edges, values, members)
-            if edges.absent:
-                absent = _absent_context(path, values, members, (None, ()))
-                if absent is not None:
-                    self.push_all(edges.absent, absent)
+            elif isinstance(found, Many):
+                self.advance_plain(edges, found.values, found.members)
+                if edges.absent:
+                    absent = _absent_context(path, found.values, found.members, (None, ()))
+                    if absent is not None:
+                        self.push_all(edges.absent, absent)
+            else:
+                membership = leaves.membership(path)
+                if membership is None:
+                    # A lone value outside arrays: the commonest case, and a branch
+                    # that wants the path absent cannot go on.
+                    self.step_plain(edges, found)
+                else:
+                    edges.collect(found, self.out)
+                    self.take_plain(membership)
+                    if edges.absent:
+                        self.push_all(edges.absent, (None, (path,)))
 
     def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
         leaves = self.leaves
         if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
-            self.accepted.update(state.accepts)
+            self.accepted.extend(state.accepts)
         for edges in state.tests:
             path = edges.path
-            values = leaves.values[path] or _NO_VALUES
-            members = leaves.membership(path) if values else None
+            values, members = leaves.at(path)
             if values:
                 self.advance(edges, values, members, (membership, pending))
             if edges.absent:
@@ -190,36 +211,48 @@ class _Walk:
                 if absent is not None:
                     self.push_all(edges.absent, absent)
 
+    def step_plain(self, edges: Edges[_State], value: Any) -> None:
+        """Advance on one value outside any array element, with no commitments yet."""
+        target = edges.only_target
+        if target is not None and type(value) is str:
+            # The commonest step: one exact string leading to one state.
+            if edges.fits_only_key(value):
+                self.plain.append(target)
+            return
+        out = self.out
+        edges.collect(value, out)
+        if len(out) == 1:
+            # A trie state has one parent, visited once here: no repeat possible.
+            self.plain.append(out[0])
+            out.clear()
+        elif out:
+            self.take_plain(None)
+
     def advance_plain(
         self, edges: Edges[_State], values: list[Any], members: list[Membership] | None
     ) -> None:
-        """Advance with no commitments yet."""
-        if members is None and len(values) == 1:
-            value = values[0]
-            target = edges.only_target
-            if target is not None and type(value) is str:
-                # The commonest step: one exact string leading to one state.
-                if edges.fits_only_key(value):
-                    self.plain.append(target)
-                return
-            targets = edges.targets(value)
-            if len(targets) == 1:
-                # A trie state has one parent, visited once here: no repeat possible.
-                self.plain.append(targets[0])
-                return
-        seen = self.seen
+        """Advance on several values with no commitments yet."""
+        out = self.out
         for index, value in enumerate(values):
-            leaf_membership = None if members is None else members[index]
-            for target in edges.targets(value):
-                if leaf_membership is None:
-                    if target not in seen:
-                        seen.add(target)
-                        self.plain.append(target)
-                else:
-                    key = (target, leaf_membership, ())
-                    if key not in seen:
-                        seen.add(key)
-                        self.stack.append(key)
+            edges.collect(value, out)
+            if out:
+                self.take_plain(None if members is None else members[index])
+
+    def take_plain(self, leaf_membership: Membership) -> None:
+        """Queue the states in ``out`` (once each), reached by a leaf in those elements."""
+        seen = self.seen
+        out = self.out
+        for target in out:
+            if leaf_membership is None:
+                if target not in seen:
+                    seen.add(target)
+                    self.plain.append(target)
+            else:
+                key = (target, leaf_membership, ())
+                if key not in seen:
+                    seen.add(key)
+                    self.stack.append(key)
+        out.clear()
 
     def advance(
         self,
@@ -229,22 +262,24 @@ class _Walk:
         context: tuple[Membership, tuple[int, ...]],
     ) -> None:
         membership, pending = context
-        seen, stack = self.seen, self.stack
+        seen, stack, out = self.seen, self.stack, self.out
         for index, value in enumerate(values):
-            targets = edges.targets(value)
-            if not targets:
+            edges.collect(value, out)
+            if not out:
                 continue
             leaf_membership = None if members is None else members[index]
             joined = membership if leaf_membership is None else _join(membership, leaf_membership)
-            if joined is _CONFLICT:
-                continue
-            for target in targets:
-                key = (target, joined, pending)
-                if key not in seen:
-                    seen.add(key)
-                    stack.append(key)
+            if joined is not _CONFLICT:
+                for target in out:
+                    key = (target, joined, pending)
+                    if key not in seen:
+                        seen.add(key)
+                        stack.append(key)
+            out.clear()
 
-    def push_all(self, targets: list[_State], context: tuple[Membership, tuple[int, ...]]) -> None:
+    def push_all(
+        self, targets: tuple[_State, ...], context: tuple[Membership, tuple[int, ...]]
+    ) -> None:
         membership, pending = context
         plain = membership is None and not pending
         for target in targets:
@@ -275,7 +310,7 @@ def _absent_context(
 
 
 # A membership no real one can equal (ids are never negative), compared by identity.
-_CONFLICT: Membership = ((-1, -1),)
+_CONFLICT: Final[Membership] = ((-1, -1),)
 
 
 def _join(first: Membership, second: Membership) -> Membership:
@@ -297,7 +332,7 @@ def _join(first: Membership, second: Membership) -> Membership:
 
 def _all_absent(pending: tuple[int, ...], membership: Membership, leaves: Leaves) -> bool:
     for path in pending:
-        for leaf_membership in leaves.members.get(path, _NO_VALUES):
+        for leaf_membership in leaves.memberships(path):
             if _join(membership, leaf_membership) is not _CONFLICT:
                 return False
     return True
