@@ -32,6 +32,8 @@ class Settings:
     egress_allow: tuple[str, ...] = ()
     egress_deny: tuple[str, ...] = ()
     max_event_bytes: int = 1_048_576
+    # What fires for occurrences that fell due while no server ran: once, all or skip.
+    missed_schedules: str = "once"
     log_level: str = "info"
 
     @property
@@ -52,6 +54,7 @@ _ENV = {
     "BUSWAY_EGRESS_ALLOW": "egress_allow",
     "BUSWAY_EGRESS_DENY": "egress_deny",
     "BUSWAY_MAX_EVENT_BYTES": "max_event_bytes",
+    "BUSWAY_MISSED_SCHEDULES": "missed_schedules",
 }
 
 

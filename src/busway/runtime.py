@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from busway.api.app import create_app
 from busway.api.aws.events import EventsServices, events_api
+from busway.api.aws.scheduler import scheduler_api
 from busway.api.aws.sigv4 import verify_signature
 from busway.api.aws.sqs import sqs_api
 from busway.arn import Scope
@@ -24,6 +25,7 @@ from busway.engine.directory import Directory
 from busway.engine.dispatcher import Dispatcher
 from busway.engine.ingest import Ingest
 from busway.engine.router import Router
+from busway.engine.scheduler import MissedPolicy, Scheduler
 from busway.engine.senders.egress import EgressPolicy
 from busway.engine.senders.http import HttpSender
 from busway.engine.senders.queue import QueueSender
@@ -36,6 +38,8 @@ from busway.service.context import Context
 from busway.service.events import EventService
 from busway.service.queues import QueueService
 from busway.service.rules import RuleService
+from busway.service.schedule_groups import ScheduleGroupService
+from busway.service.schedules import ScheduleService
 from busway.service.tags import TagService
 from busway.service.targets import TargetService
 from busway.storage.base import Resource
@@ -58,7 +62,16 @@ class Runtime:
         catalog = self.store.catalog
         self.router = Router(catalog)
         self.directory = Directory(catalog)
-        context = Context(catalog, self.router, self.directory, self.scope, self.clock)
+        self.scheduler: Scheduler
+        context = Context(
+            catalog,
+            self.router,
+            self.directory,
+            self.scope,
+            self.clock,
+            self.store.schedules,
+            wake_scheduler=self._wake_scheduler,
+        )
         self.http = HttpSender(egress=EgressPolicy(allow=s.egress_allow, deny=s.egress_deny))
         self.dispatcher: Dispatcher
         self.ingest = Ingest(
@@ -83,6 +96,17 @@ class Runtime:
             clock=self.clock,
             node=NODE,
         )
+        self.scheduler = Scheduler(
+            store=self.store.schedules,
+            router=self.router,
+            scope=self.scope,
+            clock=self.clock,
+            hand_off=self._hand_off,
+            node=NODE,
+            missed=MissedPolicy(s.missed_schedules),
+        )
+        self.schedules = ScheduleService(context)
+        self.schedule_groups = ScheduleGroupService(context)
         rules = RuleService(context)
         connections = ConnectionService(context)
         self.buses = BusService(context)
@@ -98,10 +122,13 @@ class Runtime:
         self.queues = QueueService(
             self.store.queues, scope=self.scope, clock=self.clock, base_url=self.base_url
         )
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     def _hand_off(self, claimed: list[Delivery]) -> None:
         self.dispatcher.hand_off(claimed)
+
+    def _wake_scheduler(self) -> None:
+        self.scheduler.wake()
 
     @property
     def base_url(self) -> str:
@@ -110,18 +137,23 @@ class Runtime:
     async def start(self) -> None:
         """Load routes, resume what a previous life left unfinished, start delivering."""
         await self.buses.ensure_default()
+        await self.schedule_groups.ensure_default()
         await self.router.load()
         await self.directory.load()
         self.senders.webhook_secret = await self._webhook_secret()
         await self.store.events.release(NODE, now=self.clock.now())
-        self._task = asyncio.create_task(self.dispatcher.run())
+        self._tasks = [
+            asyncio.create_task(self.dispatcher.run()),
+            asyncio.create_task(self.scheduler.run()),
+        ]
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.dispatcher.stop()
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
         await self.http.aclose()
         self.store.close()
 
@@ -129,6 +161,7 @@ class Runtime:
         authenticate = self._authenticate if self.settings.auth else None
         return create_app(
             [events_api(self.events), sqs_api(self.queues)],
+            rest_services=[scheduler_api(self.schedules, self.schedule_groups)],
             start=self.start,
             stop=self.stop,
             authenticate=authenticate,

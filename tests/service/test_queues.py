@@ -32,7 +32,7 @@ from busway.errors import (
 )
 from busway.model import Outcome
 from busway.service.queues import QueueService
-from busway.storage.sqlite.store import SqliteStore
+from busway.storage.sqlite import SqliteStore
 
 pytestmark = pytest.mark.anyio
 BASE = "http://127.0.0.1:4010"

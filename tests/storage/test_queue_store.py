@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from busway.storage.base import HandleState, NewMessage, Queue
-from busway.storage.sqlite.store import SqliteStore
+from busway.storage.sqlite import SqliteStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:sqs:us-east-1:000000000000:"

@@ -1,10 +1,12 @@
-"""The ASGI application: AWS's JSON protocols on ``POST /``, plus a health check."""
+"""The ASGI application: AWS's JSON protocols on ``POST /``, REST-JSON services by path,
+and a health check."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -12,17 +14,21 @@ from starlette.routing import Route
 
 from busway.api.aws.endpoint import Authenticate, AwsEndpoint
 from busway.api.aws.protocol import ServiceApi
+from busway.api.aws.rest import RestEndpoint
+from busway.errors import ProtocolError
 
 
 def create_app(
     services: Sequence[ServiceApi],
     *,
+    rest_services: Sequence[ServiceApi] = (),
     start: Callable[[], Awaitable[None]],
     stop: Callable[[], Awaitable[None]],
     authenticate: Authenticate | None = None,
 ) -> Starlette:
     """The app; ``start`` and ``stop`` run in its lifespan (the engine's life)."""
     endpoint = AwsEndpoint(services, authenticate=authenticate)
+    rest = [RestEndpoint(service) for service in rest_services]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -35,10 +41,34 @@ def create_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def by_path(request: Request) -> Response:
+        path = request.scope["raw_path"].decode("latin-1").split("?", 1)[0]
+        for service in rest:
+            if service.owns(path):
+                if authenticate is not None:
+                    failure = await _authenticated(request, authenticate)
+                    if failure is not None:
+                        return failure
+                return await service.handle(request)
+        return Response(orjson.dumps({"message": "Not Found"}), status_code=404)
+
     return Starlette(
         routes=[
             Route("/", endpoint.handle, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
+            Route("/{path:path}", by_path, methods=["GET", "POST", "PUT", "DELETE"]),
         ],
         lifespan=lifespan,
     )
+
+
+async def _authenticated(request: Request, authenticate: Authenticate) -> Response | None:
+    try:
+        authenticate(request, await request.body())
+    except ProtocolError as error:
+        body = orjson.dumps({"Message": error.message})
+        headers = {"x-amzn-ErrorType": error.code}
+        return Response(
+            body, status_code=error.status, headers=headers, media_type="application/json"
+        )
+    return None

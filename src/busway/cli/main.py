@@ -12,6 +12,7 @@ import click
 from busway import __version__, patterns
 from busway.cli.argument import read_argument
 from busway.cli.render import render_explanation
+from busway.cli.schedules import schedules
 from busway.cli.serve import serve
 from busway.errors import BuswayError, InvalidEventError, InvalidEventPatternError
 
@@ -52,6 +53,7 @@ def explain(pattern: str, event: str) -> None:
 
 
 main.add_command(serve)
+main.add_command(schedules)
 
 
 @contextmanager

@@ -13,14 +13,16 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import orjson
 
 from busway.clock import Clock
+from busway.engine.invocation import SCHEDULER_BUS, schedule_invocation
 from busway.engine.retry import GiveUp, decide_retry
 from busway.engine.router import Router
 from busway.engine.targets import Senders
-from busway.model import Delivery, Outcome, SendResult, Target
+from busway.model import Delivery, Outcome, Rule, SendResult, Target
 from busway.storage.base import EventLog, Finished, RetryLater
 from busway.transform import InputTransformer, render_input
 
@@ -132,10 +134,24 @@ class Dispatcher:
             await self.flush()
 
     async def _attempt(self, delivery: Delivery) -> None:
+        prepared = self._prepare(delivery)
+        if isinstance(prepared, Finished):
+            self._finished.append(prepared)
+            return
+        rule, target, event, payload = prepared
+        now = self._clock.now()
+        result = await self._senders.send(
+            delivery, target=target, event=event, payload=payload, now=now
+        )
+        await self._settle(delivery, rule, target, result, payload=payload)
+
+    def _prepare(self, delivery: Delivery) -> tuple[Rule, Target, dict[str, Any], str] | Finished:
+        """The rule, target, event and rendered payload of ``delivery``, or how it ends."""
+        if delivery.bus == SCHEDULER_BUS:
+            return schedule_invocation(delivery)
         found = self._router.target(delivery.bus, delivery.rule, delivery.target_id)
         if found is None:
-            self._finished.append(Finished(delivery.id, "cancelled", "rule or target removed"))
-            return
+            return Finished(delivery.id, "cancelled", "rule or target removed")
         rule, target = found
         event = orjson.loads(delivery.body)
         rendered = render_input(
@@ -148,18 +164,11 @@ class Dispatcher:
             ingestion_time=delivery.accepted.strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         if rendered.text is None:
-            self._finished.append(
-                Finished(delivery.id, "dropped", "transformed input is not valid JSON")
-            )
-            return
-        now = self._clock.now()
-        result = await self._senders.send(
-            delivery, target=target, event=event, payload=rendered.text, now=now
-        )
-        await self._settle(delivery, target, result, payload=rendered.text)
+            return Finished(delivery.id, "dropped", "transformed input is not valid JSON")
+        return rule, target, event, rendered.text
 
     async def _settle(
-        self, delivery: Delivery, target: Target, result: SendResult, *, payload: str
+        self, delivery: Delivery, rule: Rule, target: Target, result: SendResult, *, payload: str
     ) -> None:
         if result.outcome is Outcome.DELIVERED:
             self._finished.append(Finished(delivery.id, "delivered"))
@@ -180,6 +189,7 @@ class Dispatcher:
             return
         outcome = await self._dead_letter(
             delivery,
+            rule,
             target,
             result,
             condition=decision.exhausted_condition,
@@ -191,6 +201,7 @@ class Dispatcher:
     async def _dead_letter(
         self,
         delivery: Delivery,
+        rule: Rule,
         target: Target,
         result: SendResult,
         *,
@@ -201,9 +212,8 @@ class Dispatcher:
         queue = target.dead_letter_arn
         if queue is None:
             return "dropped"
-        rule = self._router.target(delivery.bus, delivery.rule, delivery.target_id)
         attributes = {
-            "RULE_ARN": rule[0].arn if rule else delivery.rule,
+            "RULE_ARN": rule.arn,
             "TARGET_ARN": target.arn,
             "ERROR_CODE": result.error_code or "UNKNOWN",
             "ERROR_MESSAGE": result.error_message or "",

@@ -3,20 +3,22 @@ ListRuleNamesByTarget."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from busway.arn import bus_name_of
+from busway.engine.scheduler import RULES_GROUP, plan_first
 from busway.errors import NotFoundError, ValidationError
 from busway.model import DEFAULT_BUS, RuleState
 from busway.patterns import parse_pattern
+from busway.schedule import parse_rule_expression
 from busway.service.buses import bus_missing
 from busway.service.context import Context
 from busway.service.paging import page, page_list
 from busway.storage.base import Resource
+from busway.storage.schedules import ScheduleRecord
 
-_SCHEDULE = re.compile(r"^(rate|cron)\(.+\)$")
 _LISTED = ("event_pattern", "state", "description", "schedule_expression", "role_arn", "managed_by")
 
 
@@ -57,7 +59,27 @@ class RuleService:
         if tags and existed is None:
             await self._c.catalog.tag(arn, {t["key"]: t["value"] for t in tags})
         await self._c.router.refresh(bus)
+        created = existed.created if existed and existed.created else self._c.clock.now()
+        await self._sync_schedule(name, arn, doc, created=created)
         return {"rule_arn": arn}
+
+    async def _sync_schedule(
+        self, name: str, arn: str, doc: Mapping[str, Any], *, created: datetime
+    ) -> None:
+        """Keep the rule's timer in step: rate schedules count from the rule's creation."""
+        schedules = self._c.schedules
+        expression = doc.get("schedule_expression")
+        if expression is None:
+            await schedules.delete(RULES_GROUP, name)
+            return
+        timer = {"kind": "rule", "schedule_expression": expression}
+        now = self._c.clock.now()
+        due, occurrence = plan_first(timer, now=now, created=created, rand=0.0)
+        enabled = doc.get("state") != RuleState.DISABLED.value
+        record = ScheduleRecord(RULES_GROUP, name, arn, timer, enabled, due, occurrence)
+        if not await schedules.replace(record, now=now):
+            await schedules.create(record, now=now)
+        self._c.wake_scheduler()
 
     async def get(self, name: str, event_bus_name: str | None) -> Resource:
         bus = await self._bus(event_bus_name)
@@ -97,6 +119,8 @@ class RuleService:
         changed = Resource("rule", rule.parent, rule.name, rule.arn, doc, created=rule.created)
         await self._c.catalog.put(changed, now=self._c.clock.now())
         await self._c.router.refresh(rule.parent)
+        created = rule.created or self._c.clock.now()
+        await self._sync_schedule(rule.name, rule.arn, doc, created=created)
 
     async def enable(self, *, name: str, event_bus_name: str | None = None) -> None:
         await self.set_state(name=name, event_bus_name=event_bus_name, state=RuleState.ENABLED)
@@ -112,6 +136,8 @@ class RuleService:
             raise ValidationError("Rule can't be deleted since it has targets.")
         if await self._c.catalog.delete("rule", bus, name):
             await self._c.router.refresh(bus)
+            if bus == DEFAULT_BUS:
+                await self._c.schedules.delete(RULES_GROUP, name)
 
     async def names_by_target(
         self,
@@ -144,8 +170,7 @@ def _check_rule(bus: str, event_pattern: str | None, schedule_expression: str | 
     if schedule_expression is not None:
         if bus != DEFAULT_BUS:
             raise ValidationError("ScheduleExpression is supported only on the default event bus.")
-        if not _SCHEDULE.match(schedule_expression):
-            raise ValidationError("Parameter ScheduleExpression is not valid.")
+        parse_rule_expression(schedule_expression)
     if event_pattern is not None:
         parse_pattern(event_pattern)
 

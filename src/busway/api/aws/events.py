@@ -49,7 +49,7 @@ class EventsServices:
     tags: TagService
 
 
-def _call(method: Callable[..., Awaitable[Any]], **renames: str) -> Handler:
+def call(method: Callable[..., Awaitable[Any]], **renames: str) -> Handler:
     async def handle(params: dict[str, Any]) -> Mapping[str, Any] | None:
         arguments = {renames.get(key, key): value for key, value in params.items()}
         result = await method(**arguments)
@@ -60,36 +60,36 @@ def _call(method: Callable[..., Awaitable[Any]], **renames: str) -> Handler:
 
 def events_api(s: EventsServices) -> ServiceApi:
     handlers: dict[str, Handler] = {
-        "CreateEventBus": _call(s.buses.create),
-        "DescribeEventBus": _call(s.buses.describe),
-        "ListEventBuses": _call(s.buses.list),
-        "DeleteEventBus": _call(s.buses.delete),
-        "PutRule": _call(s.rules.put),
-        "DescribeRule": _call(s.rules.describe),
-        "ListRules": _call(s.rules.list),
-        "EnableRule": _call(s.rules.enable),
-        "DisableRule": _call(s.rules.disable),
-        "DeleteRule": _call(s.rules.delete),
-        "ListRuleNamesByTarget": _call(s.rules.names_by_target),
-        "PutTargets": _call(s.targets.put),
-        "RemoveTargets": _call(s.targets.remove),
-        "ListTargetsByRule": _call(s.targets.list),
-        "PutEvents": _call(s.events.put),
-        "TestEventPattern": _call(s.events.test_pattern),
-        "CreateConnection": _call(s.connections.create),
-        "DescribeConnection": _call(s.connections.describe),
-        "ListConnections": _call(s.connections.list),
-        "UpdateConnection": _call(s.connections.update),
-        "DeleteConnection": _call(s.connections.delete),
-        "DeauthorizeConnection": _call(s.connections.deauthorize),
-        "CreateApiDestination": _call(s.destinations.create),
-        "DescribeApiDestination": _call(s.destinations.describe),
-        "ListApiDestinations": _call(s.destinations.list),
-        "UpdateApiDestination": _call(s.destinations.update),
-        "DeleteApiDestination": _call(s.destinations.delete),
-        "TagResource": _call(s.tags.tag),
-        "UntagResource": _call(s.tags.untag),
-        "ListTagsForResource": _call(s.tags.list),
+        "CreateEventBus": call(s.buses.create),
+        "DescribeEventBus": call(s.buses.describe),
+        "ListEventBuses": call(s.buses.list),
+        "DeleteEventBus": call(s.buses.delete),
+        "PutRule": call(s.rules.put),
+        "DescribeRule": call(s.rules.describe),
+        "ListRules": call(s.rules.list),
+        "EnableRule": call(s.rules.enable),
+        "DisableRule": call(s.rules.disable),
+        "DeleteRule": call(s.rules.delete),
+        "ListRuleNamesByTarget": call(s.rules.names_by_target),
+        "PutTargets": call(s.targets.put),
+        "RemoveTargets": call(s.targets.remove),
+        "ListTargetsByRule": call(s.targets.list),
+        "PutEvents": call(s.events.put),
+        "TestEventPattern": call(s.events.test_pattern),
+        "CreateConnection": call(s.connections.create),
+        "DescribeConnection": call(s.connections.describe),
+        "ListConnections": call(s.connections.list),
+        "UpdateConnection": call(s.connections.update),
+        "DeleteConnection": call(s.connections.delete),
+        "DeauthorizeConnection": call(s.connections.deauthorize),
+        "CreateApiDestination": call(s.destinations.create),
+        "DescribeApiDestination": call(s.destinations.describe),
+        "ListApiDestinations": call(s.destinations.list),
+        "UpdateApiDestination": call(s.destinations.update),
+        "DeleteApiDestination": call(s.destinations.delete),
+        "TagResource": call(s.tags.tag),
+        "UntagResource": call(s.tags.untag),
+        "ListTagsForResource": call(s.tags.list),
     }
     return ServiceApi(
         name="events",

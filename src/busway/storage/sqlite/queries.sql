@@ -147,3 +147,54 @@ SELECT
     coalesce(sum(visible_at > :now AND receive_count > 0), 0),
     coalesce(sum(visible_at > :now AND receive_count = 0), 0)
 FROM queue_messages WHERE queue = :queue AND expires_at > :now
+
+-- name: insert_schedule
+INSERT INTO schedules
+    (group_name, name, arn, doc, enabled, due_at, occurrence, created_at, modified_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: replace_schedule
+UPDATE schedules SET arn = ?, doc = ?, enabled = ?, due_at = ?, occurrence = ?, modified_at = ?
+WHERE group_name = ? AND name = ?
+
+-- name: get_schedule
+SELECT group_name, name, arn, doc, enabled, due_at, occurrence, created_at, modified_at
+FROM schedules WHERE group_name = ? AND name = ?
+
+-- name: list_schedules
+SELECT group_name, name, arn, doc, enabled, due_at, occurrence, created_at, modified_at
+FROM schedules
+WHERE (:group IS NULL OR group_name = :group)
+  AND (:enabled IS NULL OR enabled = :enabled)
+  AND name >= :prefix AND name < :prefix_end
+  AND group_name || '/' || name > :after
+ORDER BY group_name, name
+
+-- name: delete_schedule
+DELETE FROM schedules WHERE group_name = ? AND name = ?
+
+-- name: delete_schedule_group
+DELETE FROM schedules WHERE group_name = ?
+
+-- name: due_schedules
+SELECT group_name, name, arn, doc, enabled, due_at, occurrence, created_at, modified_at
+FROM schedules WHERE enabled = 1 AND due_at IS NOT NULL AND due_at <= ?
+ORDER BY due_at LIMIT ?
+
+-- name: next_due_schedule
+SELECT min(due_at) FROM schedules WHERE enabled = 1 AND due_at IS NOT NULL
+
+-- name: record_firing
+INSERT INTO schedule_firings (group_name, name, occurrence, fired_at) VALUES (?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: advance_schedule
+UPDATE schedules SET due_at = ?, occurrence = ?
+WHERE group_name = ? AND name = ? AND modified_at = ?
+
+-- name: delete_fired_schedule
+DELETE FROM schedules WHERE group_name = ? AND name = ? AND modified_at = ?
+
+-- name: count_schedules
+SELECT count(*) FROM schedules

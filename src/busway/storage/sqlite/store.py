@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -14,7 +13,6 @@ from busway.model import Delivery
 from busway.storage.base import Catalog, EventLog, Finished, NewEvent, Resource, RetryLater
 from busway.storage.sqlite.database import Database
 from busway.storage.sqlite.queries import load_queries
-from busway.storage.sqlite.queues import SqliteQueueStore
 
 _SQL = load_queries()
 _END = "\U0010ffff"
@@ -86,10 +84,17 @@ class SqliteCatalog(Catalog):
 
 def _row(resource: Resource, now: datetime) -> tuple[Any, ...]:
     created = stamp(resource.created or now)
-    doc = orjson.dumps(
-        resource.doc, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME
-    ).decode()
+    doc = dump_doc(resource.doc)
     return (resource.kind, resource.parent, resource.name, resource.arn, doc, created, stamp(now))
+
+
+def dump_doc(doc: Mapping[str, Any]) -> str:
+    """A document as JSON text; datetimes are kept as tagged epoch seconds."""
+    return orjson.dumps(doc, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+
+
+def load_doc(text: str) -> Any:
+    return _revive(orjson.loads(text))
 
 
 def _json_default(value: object) -> object:
@@ -123,35 +128,7 @@ class SqliteEventLog(EventLog):
         self, events: Sequence[NewEvent], *, now: datetime, lease_seconds: float, node: str
     ) -> list[Delivery]:
         lease_until = stamp(now) + lease_seconds
-
-        def work(conn: sqlite3.Connection) -> list[Delivery]:
-            out = []
-            for event in events:
-                cursor = conn.execute(
-                    _SQL["insert_event"],
-                    (event.id, event.bus, stamp(event.time), stamp(event.ingested_at), event.body),
-                )
-                seq = cursor.lastrowid
-                for rule, target in event.routes:
-                    row = conn.execute(
-                        _SQL["insert_claimed_delivery"],
-                        (seq, event.bus, rule, target, lease_until, lease_until, node),
-                    ).fetchone()
-                    out.append(
-                        Delivery(
-                            row[0],
-                            event.id,
-                            event.bus,
-                            rule,
-                            target,
-                            1,
-                            event.ingested_at,
-                            event.body,
-                        )
-                    )
-            return out
-
-        return await self._db.write(work)
+        return await self._db.write(lambda c: insert_events(c, events, lease_until, node))
 
     async def release(self, node: str, *, now: datetime) -> int:
         args = (stamp(now), node)
@@ -194,6 +171,31 @@ class SqliteEventLog(EventLog):
         return [Finished(row[0], row[1], row[2]) for row in rows]
 
 
+def insert_events(
+    conn: sqlite3.Connection, events: Sequence[NewEvent], lease_until: float, node: str
+) -> list[Delivery]:
+    """Insert events and their first deliveries, claimed by ``node``; in the caller's
+    transaction."""
+    out = []
+    for event in events:
+        cursor = conn.execute(
+            _SQL["insert_event"],
+            (event.id, event.bus, stamp(event.time), stamp(event.ingested_at), event.body),
+        )
+        seq = cursor.lastrowid
+        for rule, target in event.routes:
+            row = conn.execute(
+                _SQL["insert_claimed_delivery"],
+                (seq, event.bus, rule, target, lease_until, lease_until, node),
+            ).fetchone()
+            out.append(
+                Delivery(
+                    row[0], event.id, event.bus, rule, target, 1, event.ingested_at, event.body
+                )
+            )
+    return out
+
+
 def _claim(conn: sqlite3.Connection, args: dict[str, Any]) -> list[Delivery]:
     claimed = conn.execute(_SQL["claim_deliveries"], args).fetchall()
     if not claimed:
@@ -219,16 +221,3 @@ def _claim(conn: sqlite3.Connection, args: dict[str, Any]) -> list[Delivery]:
             )
         )
     return out
-
-
-class SqliteStore:
-    """The whole store on one SQLite file."""
-
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
-        self.db = Database(path, synchronous=synchronous)
-        self.catalog = SqliteCatalog(self.db)
-        self.events = SqliteEventLog(self.db)
-        self.queues = SqliteQueueStore(self.db)
-
-    def close(self) -> None:
-        self.db.close()

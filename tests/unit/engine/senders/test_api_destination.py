@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 import pytest
-from conftest import Target
+from tests.unit.engine.senders.conftest import Target
 
 from busway.engine.senders.http import HttpSender
 from busway.model import Outcome, SendResult

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import Target
+from tests.unit.engine.senders.conftest import Target
 
 from busway.engine.senders.egress import EgressPolicy
 from busway.engine.senders.http import HttpSender

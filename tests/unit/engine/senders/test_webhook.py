@@ -6,7 +6,7 @@ import hmac
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import Target
+from tests.unit.engine.senders.conftest import Target
 
 from busway.engine.senders.http import HttpSender
 from busway.engine.senders.webhook import sign_webhook, verify_webhook

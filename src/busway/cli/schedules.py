@@ -1,0 +1,103 @@
+"""``busway schedules``: look at a running server's schedules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.session import get_session
+
+from busway.config import DEFAULT_PORT
+from busway.schedule import occurrences, parse_expression
+
+ENDPOINT_HELP = f"Busway's URL (env BUSWAY_ENDPOINT_URL; default http://127.0.0.1:{DEFAULT_PORT})."
+
+
+def scheduler_client(endpoint: str | None) -> Any:
+    url = endpoint or os.environ.get("BUSWAY_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}"
+    return get_session().create_client(
+        "scheduler",
+        endpoint_url=url,
+        region_name=os.environ.get("AWS_REGION", "us-east-1"),
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
+    )
+
+
+@click.group()
+def schedules() -> None:
+    """List schedules, show one, or say when it fires next."""
+
+
+@schedules.command("list")
+@click.option("--group", default=None, help="Only this schedule group.")
+@click.option("--endpoint-url", default=None, help=ENDPOINT_HELP)
+def list_schedules(*, group: str | None, endpoint_url: str | None) -> None:
+    """One line per schedule: group, name, state and expression."""
+    client = scheduler_client(endpoint_url)
+    arguments = {"GroupName": group} if group else {}
+    with _server_errors():
+        for page in client.get_paginator("list_schedules").paginate(**arguments):
+            for summary in page["Schedules"]:
+                found = client.get_schedule(Name=summary["Name"], GroupName=summary["GroupName"])
+                click.echo(
+                    f"{summary['GroupName']}/{summary['Name']}  {summary['State']}  "
+                    f"{found['ScheduleExpression']}"
+                )
+
+
+@schedules.command()
+@click.argument("name")
+@click.option("--group", default="default", show_default=True)
+@click.option("--endpoint-url", default=None, help=ENDPOINT_HELP)
+def show(*, name: str, group: str, endpoint_url: str | None) -> None:
+    """Every setting of schedule NAME."""
+    with _server_errors():
+        found = scheduler_client(endpoint_url).get_schedule(Name=name, GroupName=group)
+    for key, value in found.items():
+        if key != "ResponseMetadata":
+            click.echo(f"{key}: {value}")
+
+
+@schedules.command("next")
+@click.argument("name")
+@click.option("--group", default="default", show_default=True)
+@click.option("--count", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--endpoint-url", default=None, help=ENDPOINT_HELP)
+def next_occurrences(*, name: str, group: str, count: int, endpoint_url: str | None) -> None:
+    """The next COUNT occurrences of schedule NAME, in its own time zone."""
+    with _server_errors():
+        found = scheduler_client(endpoint_url).get_schedule(Name=name, GroupName=group)
+    zone = found.get("ScheduleExpressionTimezone") or "UTC"
+    upcoming = occurrences(
+        parse_expression(found["ScheduleExpression"]),
+        after=datetime.now(UTC),
+        count=count,
+        timezone=zone,
+        start=found.get("StartDate"),
+        end=found.get("EndDate"),
+        anchor=found.get("StartDate") or found.get("CreationDate"),
+    )
+    for moment in upcoming:
+        click.echo(moment.astimezone(ZoneInfo(zone)).isoformat())
+    if not upcoming:
+        click.echo("no further occurrences", err=True)
+
+
+@contextmanager
+def _server_errors() -> Iterator[None]:
+    """The server's error, or a missing server, as a one-line message and exit status 1."""
+    try:
+        yield
+    except ClientError as error:
+        details = error.response["Error"]
+        raise click.ClickException(f"{details['Code']}: {details['Message']}") from None
+    except EndpointConnectionError as error:
+        url = error.kwargs.get("endpoint_url")
+        raise click.ClickException(f"no Busway server at {url}") from None

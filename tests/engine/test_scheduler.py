@@ -1,0 +1,194 @@
+"""Schedules fired by the engine under a settable clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from tests.servers import Sink, start_sink
+
+from busway.clock import SettableClock
+from busway.config import Settings
+from busway.engine.scheduler import MissedPolicy, Scheduler
+from busway.runtime import Runtime
+
+START = datetime(2026, 5, 1, 12, 0, 30, tzinfo=UTC)
+ROLE = "arn:aws:iam::000000000000:role/r"
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    server = start_sink()
+    yield server
+    server.stop()
+
+
+class Engine:
+    def __init__(self, folder: Path) -> None:
+        self.clock = SettableClock(START)
+        self.runtime = Runtime(Settings(database_url=str(folder / "busway.db")), clock=self.clock)
+
+    async def prepare(self) -> None:
+        runtime = self.runtime
+        await runtime.buses.ensure_default()
+        await runtime.schedule_groups.ensure_default()
+        await runtime.router.load()
+        runtime.senders.webhook_secret = None
+
+    async def tick(self, seconds: float) -> None:
+        """Move the clock, fire what is due, deliver what that produced."""
+        self.clock.advance(seconds)
+        await self.runtime.scheduler.run_until_idle()
+        await self.runtime.dispatcher.run_until_idle()
+
+    async def schedule(
+        self, name: str, expression: str, target: dict[str, Any], **extra: Any
+    ) -> None:
+        await self.runtime.schedules.create(
+            name=name,
+            schedule_expression=expression,
+            flexible_time_window={"mode": "OFF"},
+            target={"role_arn": ROLE, **target},
+            **extra,
+        )
+
+    async def close(self) -> None:
+        await self.runtime.http.aclose()
+        self.runtime.store.close()
+
+
+def scenario(folder: Path, body: Any) -> Any:
+    async def run() -> Any:
+        engine = Engine(folder)
+        await engine.prepare()
+        try:
+            return await body(engine)
+        finally:
+            await engine.close()
+
+    return asyncio.run(run())
+
+
+def times(sink: Sink) -> list[str]:
+    return [orjson.loads(r.body)["time"] for r in sink.requests]
+
+
+def test_a_scheduled_rule_fires_scheduled_events_counted_from_creation(
+    tmp_path: Path, sink: Sink
+) -> None:
+    async def body(engine: Engine) -> list[dict[str, Any]]:
+        rules = engine.runtime.events.rules
+        await rules.put(name="every5", schedule_expression="rate(5 minutes)")
+        await engine.runtime.events.targets.put(
+            rule="every5", targets=[{"id": "t", "arn": sink.url}]
+        )
+        await engine.tick(299)
+        await engine.tick(1)
+        await engine.tick(300)
+        await rules.disable(name="every5")
+        await engine.tick(600)
+        return [orjson.loads(r.body) for r in sink.requests]
+
+    fired = scenario(tmp_path, body)
+    assert [e["time"] for e in fired] == ["2026-05-01T12:05:30Z", "2026-05-01T12:10:30Z"]
+    assert fired[0]["source"] == "aws.events"
+    assert fired[0]["detail-type"] == "Scheduled Event"
+    assert fired[0]["resources"] == ["arn:aws:events:us-east-1:000000000000:rule/every5"]
+    assert fired[0]["detail"] == {}
+
+
+def test_a_cron_schedule_in_a_time_zone_to_a_webhook(tmp_path: Path, sink: Sink) -> None:
+    async def body(engine: Engine) -> list[bytes]:
+        await engine.schedule(
+            "morning",
+            "cron(0 8 * * ? *)",
+            {"arn": sink.url, "input": '{"at": "<aws.scheduler.scheduled-time>"}'},
+            schedule_expression_timezone="Europe/Amsterdam",
+        )
+        await engine.tick(24 * 3600)
+        return [r.body for r in sink.requests]
+
+    assert scenario(tmp_path, body) == [b'{"at": "2026-05-02T06:00:00Z"}']
+
+
+def test_one_time_schedule_with_delete_after_completion(tmp_path: Path, sink: Sink) -> None:
+    async def body(engine: Engine) -> tuple[int, int]:
+        await engine.schedule(
+            "once", "at(2026-05-01T12:01:00)", {"arn": sink.url}, action_after_completion="DELETE"
+        )
+        await engine.tick(60)
+        await engine.tick(3600)
+        return len(sink.requests), await engine.runtime.store.schedules.count()
+
+    assert scenario(tmp_path, body) == (1, 0)
+
+
+def test_an_occurrence_fires_once_even_when_two_schedulers_race(tmp_path: Path, sink: Sink) -> None:
+    async def body(engine: Engine) -> int:
+        await engine.schedule("once", "at(2026-05-01T12:01:00)", {"arn": sink.url})
+        runtime = engine.runtime
+        other = Scheduler(
+            store=runtime.store.schedules,
+            router=runtime.router,
+            scope=runtime.scope,
+            clock=engine.clock,
+            hand_off=runtime.dispatcher.hand_off,
+            node="other",
+        )
+        engine.clock.advance(60)
+        due = await runtime.store.schedules.due(now=engine.clock.now(), limit=10)
+        firings = [runtime.scheduler._firing(d, engine.clock.now()) for d in due]
+        twins = [other._firing(d, engine.clock.now()) for d in due]
+        await runtime.store.schedules.fire(
+            firings, now=engine.clock.now(), lease_seconds=60, node="a"
+        )
+        await runtime.store.schedules.fire(
+            twins, now=engine.clock.now(), lease_seconds=60, node="b"
+        )
+        await engine.tick(0)
+        return await runtime.store.events.pending() + len(sink.requests)
+
+    assert scenario(tmp_path, body) == 1
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [(MissedPolicy.ONCE, 1), (MissedPolicy.ALL, 7), (MissedPolicy.SKIP, 0)],
+)
+def test_what_fell_due_while_down(
+    tmp_path: Path, sink: Sink, policy: MissedPolicy, expected: int
+) -> None:
+    async def body(engine: Engine) -> int:
+        engine.runtime.scheduler._missed = policy
+        await engine.schedule("hourly", "rate(1 hour)", {"arn": sink.url})
+        engine.clock.advance(6 * 3600 + 600)
+        await engine.tick(0)
+        fired = len(sink.requests)
+        await engine.tick(3000)
+        assert len(sink.requests) == fired + 1
+        return fired
+
+    assert scenario(tmp_path, body) == expected
+
+
+def test_flexible_window_fires_within_it(tmp_path: Path) -> None:
+    due = scenario(tmp_path, _flexible)
+    nominal = datetime(2026, 5, 1, 13, 0, tzinfo=UTC)
+    assert nominal <= due < nominal + timedelta(minutes=10)
+
+
+async def _flexible(engine: Engine) -> datetime:
+    await engine.runtime.schedules.create(
+        name="flex",
+        schedule_expression="at(2026-05-01T13:00:00)",
+        flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": 10},
+        target={"role_arn": ROLE, "arn": "http://127.0.0.1:9/x"},
+    )
+    record = await engine.runtime.store.schedules.get("default", "flex")
+    assert record is not None and record.due_at is not None
+    return record.due_at
