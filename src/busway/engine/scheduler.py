@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -116,6 +117,7 @@ class Scheduler:
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._stopping = False
+        self._firing_time = clock.now()
 
     def wake(self) -> None:
         """A schedule changed: look again at once."""
@@ -147,6 +149,7 @@ class Scheduler:
         due = await self._store.due(now=now, limit=self._batch)
         if not due:
             return 0
+        self._firing_time = now
         firings = [self._firing(record, now) for record in due]
         claimed = await self._store.fire(
             firings, now=now, lease_seconds=self._lease, node=self._node
@@ -188,7 +191,7 @@ class Scheduler:
         payload = _context(target.get("input"), record) or _notification(record, self._scope)
         body = invocation_body(schedule_arn=record.arn, target=target, payload=payload)
         routes = [(record.key, SCHEDULE_TARGET_ID)]
-        moment = self._clock.now()
+        moment = self._firing_time
         return [NewEvent(str(uuid.uuid4()), SCHEDULER_BUS, moment, moment, body, routes)]
 
     def _bus_events(self, record: ScheduleRecord, target: Mapping[str, Any]) -> list[NewEvent]:
@@ -247,7 +250,7 @@ class Scheduler:
     def _new_event(
         self, event: dict[str, Any], bus: str, routes: list[tuple[str, str]]
     ) -> NewEvent:
-        now = self._clock.now()
+        now = self._firing_time
         time = datetime.fromisoformat(event["time"])
         return NewEvent(event["id"], bus, time, now, orjson.dumps(event), routes)
 
@@ -262,12 +265,12 @@ _CONTEXT = (
 
 def _context(text: str | None, record: ScheduleRecord) -> str | None:
     """``text`` with Scheduler's context attributes filled in (first attempt's values)."""
-    if text is None:
-        return None
+    if text is None or "<aws.scheduler." not in text:
+        return text
     values = (
         record.arn,
         format_time(record.occurrence) if record.occurrence else "",
-        uuid.uuid4().hex[:16],
+        secrets.token_hex(8),
         "1",
     )
     for name, value in zip(_CONTEXT, values, strict=True):

@@ -94,7 +94,8 @@ def dump_doc(doc: Mapping[str, Any]) -> str:
 
 
 def load_doc(text: str) -> Any:
-    return _revive(orjson.loads(text))
+    value = orjson.loads(text)
+    return _revive(value) if '"$time"' in text else value
 
 
 def _json_default(value: object) -> object:
