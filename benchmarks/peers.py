@@ -18,8 +18,13 @@ HERE = Path(__file__).resolve().parent
 VENV = HERE / ".peer-venv"
 RUNNER = HERE / "peer_runner.py"
 # localstack-core 2026.3.0 is the last open-source release (the repository is archived); its
-# pattern engine imports localstack.aws.api, which needs the base-runtime extra.
-REQUIREMENTS = ("moto==5.2.5", "localstack-core[base-runtime]==2026.3.0")
+# pattern engine imports localstack.aws.api, which needs the base-runtime extra. moto's server
+# extra is the moto server benchmarks/e2e.py runs beside Busway.
+REQUIREMENTS = ("moto[server]==5.2.5", "localstack-core[base-runtime]==2026.3.0")
+# MiniStack pins another botocore than LocalStack, so it gets a venv of its own, kept inside
+# the (gitignored) peer venv's folder.
+MINISTACK_VENV = VENV / "ministack"
+MINISTACK_REQUIREMENTS = ("ministack==1.5.33",)
 PEER_NAMES = ("moto", "localstack")
 
 
@@ -31,17 +36,18 @@ def venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
-def ensure_venv() -> Path:
-    """Create the peer venv and install the peers, once; raise PeerSetupError if impossible."""
-    stamp = VENV / "busway-requirements.txt"
-    wanted = "\n".join(REQUIREMENTS)
-    if stamp.exists() and stamp.read_text() == wanted and venv_python().exists():
-        return venv_python()
-    print(f"setting up {VENV.relative_to(HERE.parent)}: pip install {' '.join(REQUIREMENTS)}")
-    _run([sys.executable, "-m", "venv", "--clear", str(VENV)], "create the venv")
-    _run([str(venv_python()), "-m", "pip", "install", "--quiet", *REQUIREMENTS], "pip install")
+def ensure_venv(venv: Path = VENV, requirements: tuple[str, ...] = REQUIREMENTS) -> Path:
+    """Create ``venv`` and install ``requirements``, once; raise PeerSetupError if impossible."""
+    stamp = venv / "busway-requirements.txt"
+    wanted = "\n".join(requirements)
+    python = venv / "bin" / "python"
+    if stamp.exists() and stamp.read_text() == wanted and python.exists():
+        return python
+    print(f"setting up {venv.relative_to(HERE.parent)}: pip install {' '.join(requirements)}")
+    _run([sys.executable, "-m", "venv", "--clear", str(venv)], "create the venv")
+    _run([str(python), "-m", "pip", "install", "--quiet", *requirements], "pip install")
     stamp.write_text(wanted)
-    return venv_python()
+    return python
 
 
 def _run(command: list[str], what: str) -> None:

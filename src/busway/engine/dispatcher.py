@@ -40,7 +40,7 @@ class Dispatcher:
         senders: Senders,
         clock: Clock,
         node: str,
-        concurrency: int = 256,
+        concurrency: int = 128,
         lease_seconds: float = 120.0,
         poll_seconds: float = 1.0,
         rand: Callable[[], float] = random.random,

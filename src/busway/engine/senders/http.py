@@ -57,14 +57,23 @@ class HttpSender:
         egress: EgressPolicy = EgressPolicy(),  # noqa: B008 - frozen and immutable
         timeout: float = 5.0,
         max_response_bytes: int = 1 << 20,
+        max_connections: int = 128,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self._egress = egress
         self._timeout = timeout
         self._max_response_bytes = max_response_bytes
         self._owns_client = client is None
+        # Keep-alive as many connections as may be open: httpcore closes idle connections
+        # whenever the pool holds more than max_keepalive_connections (it counts every
+        # connection, not the idle ones), which under load reconnects on every request.
+        # The dispatcher runs at most max_connections sends, so requests never queue in
+        # the pool, whose queue handling costs O(queued x connections) per request.
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
         self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False
+            timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False, limits=limits
         )
         self._tokens = TokenCache()
         self._buckets: dict[str, TokenBucket] = {}
