@@ -12,7 +12,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -27,6 +27,8 @@ from busway.storage.base import EventLog, Finished, RetryLater
 from busway.transform import InputTransformer, render_input
 
 _log = logging.getLogger("busway.dispatcher")
+CLAIM_LIMIT = 512
+FLUSH_DELAY_SECONDS = 0.005
 
 
 class Dispatcher:
@@ -60,6 +62,8 @@ class Dispatcher:
         self._finished: list[Finished] = []
         self._retries: list[RetryLater] = []
         self._flushing = asyncio.Lock()
+        self._flush_task: asyncio.Task[None] | None = None
+        self._earliest_retry: datetime | None = None
         self._stopping = False
 
     def hand_off(self, deliveries: list[Delivery]) -> None:
@@ -71,11 +75,20 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until ``stop``; poll the store at least every ``poll_seconds``."""
+        """Deliver until ``stop``. Handed-over deliveries start at once; the store is
+        asked for due ones every ``poll_seconds``, or sooner when a retry falls due."""
+        next_claim = self._clock.now()
         while not self._stopping:
-            await self.step()
+            await self._start(self._take_inbox())
+            if self._clock.now() >= next_claim:
+                claimed = await self._claim()
+                await self._start(claimed)
+                next_claim = self._next_claim(full=len(claimed) == CLAIM_LIMIT)
+            if self._earliest_retry is not None:
+                next_claim = min(next_claim, self._earliest_retry)
+            wait = max(0.0, (next_claim - self._clock.now()).total_seconds())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
 
     async def stop(self) -> None:
@@ -84,20 +97,14 @@ class Dispatcher:
         self._wake.set()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        if self._flush_task is not None:
+            await self._flush_task
         await self.flush()
 
     async def step(self) -> int:
         """Start sending what was handed over and what is due; return how many."""
-        batch, self._inbox = self._inbox, []
-        claimed = await self._log.claim(
-            now=self._clock.now(), limit=512, lease_seconds=self._lease, node=self._node
-        )
-        batch.extend(claimed)
-        for delivery in batch:
-            await self._slots.acquire()
-            task = asyncio.create_task(self._deliver(delivery))
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+        batch = self._take_inbox() + await self._claim()
+        await self._start(batch)
         return len(batch)
 
     async def run_until_idle(self) -> None:
@@ -117,8 +124,37 @@ class Dispatcher:
             retries, self._retries = self._retries, []
             if retries:
                 await self._log.retry(retries)
+                earliest = min(r.run_at for r in retries)
+                if self._earliest_retry is None or earliest < self._earliest_retry:
+                    self._earliest_retry = earliest
+                    self._wake.set()
             if finished:
                 await self._log.finish(finished, now=self._clock.now())
+
+    def _take_inbox(self) -> list[Delivery]:
+        batch, self._inbox = self._inbox, []
+        return batch
+
+    async def _claim(self) -> list[Delivery]:
+        self._earliest_retry = None
+        return await self._log.claim(
+            now=self._clock.now(), limit=CLAIM_LIMIT, lease_seconds=self._lease, node=self._node
+        )
+
+    def _next_claim(self, *, full: bool) -> datetime:
+        now = self._clock.now()
+        if full:
+            return now
+        polled = now + timedelta(seconds=self._poll)
+        retry = self._earliest_retry
+        return polled if retry is None else max(now, min(polled, retry))
+
+    async def _start(self, batch: list[Delivery]) -> None:
+        for delivery in batch:
+            await self._slots.acquire()
+            task = asyncio.create_task(self._deliver(delivery))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
 
     async def _deliver(self, delivery: Delivery) -> None:
         try:
@@ -130,8 +166,16 @@ class Dispatcher:
             )
         finally:
             self._slots.release()
-        if not self._flushing.locked():
-            await self.flush()
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        # Outcomes are written a few milliseconds after the first one, together.
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_DELAY_SECONDS)
+        await self.flush()
 
     async def _attempt(self, delivery: Delivery) -> None:
         prepared = self._prepare(delivery)
