@@ -192,3 +192,67 @@ async def _flexible(engine: Engine) -> datetime:
     record = await engine.runtime.store.schedules.get("default", "flex")
     assert record is not None and record.due_at is not None
     return record.due_at
+
+
+def test_a_disabled_schedule_stops_firing_and_resumes(tmp_path: Path, sink: Sink) -> None:
+    async def body(engine: Engine) -> list[int]:
+        await engine.schedule("every", "rate(1 minute)", {"arn": sink.url})
+        await engine.tick(0)
+        counts = [len(sink.requests)]
+        spec = {
+            "schedule_expression": "rate(1 minute)",
+            "flexible_time_window": {"mode": "OFF"},
+            "target": {"role_arn": ROLE, "arn": sink.url},
+        }
+        await engine.runtime.schedules.update(name="every", state="DISABLED", **spec)
+        await engine.tick(300)
+        counts.append(len(sink.requests))
+        await engine.runtime.schedules.update(name="every", **spec)
+        await engine.tick(0)
+        await engine.tick(60)
+        counts.append(len(sink.requests))
+        await engine.runtime.schedules.delete(name="every")
+        await engine.tick(600)
+        counts.append(len(sink.requests))
+        return counts
+
+    assert scenario(tmp_path, body) == [1, 1, 3, 3]
+
+
+def test_a_schedule_to_a_queue_with_retries_and_dead_letters(tmp_path: Path) -> None:
+    async def body(engine: Engine) -> tuple[list[str], list[dict[str, str]]]:
+        queues = engine.runtime.queues
+        work = await queues.create_queue("work")
+        dead = await queues.create_queue("dead")
+        scope = engine.runtime.scope
+        await engine.schedule(
+            "to-queue",
+            "at(2026-05-01T12:01:00)",
+            {"arn": scope.queue_arn("work"), "input": '{"job": "<aws.scheduler.schedule-arn>"}'},
+        )
+        await engine.schedule(
+            "to-missing",
+            "at(2026-05-01T12:01:00)",
+            {
+                "arn": scope.queue_arn("nope"),
+                "dead_letter_config": {"arn": scope.queue_arn("dead")},
+            },
+        )
+        await engine.tick(60)
+        got = await queues.receive_message(work, max_number_of_messages=10)
+        lost = await queues.receive_message(dead, message_attribute_names=["All"])
+        bodies = [m["body"] for m in got]
+        attributes = [
+            {k: v["string_value"] for k, v in m["message_attributes"].items()} for m in lost
+        ]
+        return bodies, attributes
+
+    bodies, attributes = scenario(tmp_path, body)
+    assert bodies == [
+        '{"job": "arn:aws:scheduler:us-east-1:000000000000:schedule/default/to-queue"}'
+    ]
+    (dead,) = attributes
+    assert dead["ERROR_CODE"] == "NO_RESOURCE"
+    assert (
+        dead["RULE_ARN"] == "arn:aws:scheduler:us-east-1:000000000000:schedule/default/to-missing"
+    )
