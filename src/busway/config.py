@@ -34,6 +34,8 @@ class Settings:
     max_event_bytes: int = 1_048_576
     # What fires for occurrences that fell due while no server ran: once, all or skip.
     missed_schedules: str = "once"
+    # How long accepted events stay in the log after nothing needs them any more.
+    event_retention_hours: int = 24
     log_level: str = "info"
 
     @property
@@ -55,6 +57,7 @@ _ENV = {
     "BUSWAY_EGRESS_DENY": "egress_deny",
     "BUSWAY_MAX_EVENT_BYTES": "max_event_bytes",
     "BUSWAY_MISSED_SCHEDULES": "missed_schedules",
+    "BUSWAY_EVENT_RETENTION_HOURS": "event_retention_hours",
 }
 
 

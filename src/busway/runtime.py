@@ -8,7 +8,7 @@ import base64
 import contextlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,6 +24,7 @@ from busway.config import Settings
 from busway.engine.directory import Directory
 from busway.engine.dispatcher import Dispatcher
 from busway.engine.ingest import Ingest
+from busway.engine.janitor import Janitor
 from busway.engine.router import Router
 from busway.engine.scheduler import MissedPolicy, Scheduler
 from busway.engine.senders.egress import EgressPolicy
@@ -105,6 +106,11 @@ class Runtime:
             node=NODE,
             missed=MissedPolicy(s.missed_schedules),
         )
+        self.janitor = Janitor(
+            self.store.maintenance,
+            clock=self.clock,
+            event_retention=timedelta(hours=s.event_retention_hours),
+        )
         self.schedules = ScheduleService(context)
         self.schedule_groups = ScheduleGroupService(context)
         rules = RuleService(context)
@@ -145,10 +151,12 @@ class Runtime:
         self._tasks = [
             asyncio.create_task(self.dispatcher.run()),
             asyncio.create_task(self.scheduler.run()),
+            asyncio.create_task(self.janitor.run()),
         ]
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        await self.janitor.stop()
         await self.dispatcher.stop()
         for task in self._tasks:
             task.cancel()

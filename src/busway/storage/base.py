@@ -330,3 +330,13 @@ class QueueStore(ABC):
 
         Only a hint for long polling: take it BEFORE looking for messages, and re-check
         on a timer, since a send by another process does not set it."""
+
+
+class Maintenance(ABC):
+    """Housekeeping that keeps the store from growing without bound."""
+
+    @abstractmethod
+    async def prune(self, *, events_before: datetime, records_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` events accepted before ``events_before`` that no pending
+        delivery still needs, and delivery outcomes and schedule firings recorded before
+        ``records_before``; return how many rows went."""

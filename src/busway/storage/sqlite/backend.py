@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from busway.storage.sqlite.database import Database
+from busway.storage.sqlite.maintenance import SqliteMaintenance
 from busway.storage.sqlite.queues import SqliteQueueStore
 from busway.storage.sqlite.schedules import SqliteScheduleStore
 from busway.storage.sqlite.store import SqliteCatalog, SqliteEventLog
@@ -19,6 +20,7 @@ class SqliteStore:
         self.events = SqliteEventLog(self.db)
         self.schedules = SqliteScheduleStore(self.db)
         self.queues = SqliteQueueStore(self.db)
+        self.maintenance = SqliteMaintenance(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -2,8 +2,10 @@
 and a read connection per reading thread.
 
 Every write is a function of a connection, run on the writer thread inside the
-current batch's transaction under its own savepoint, so one caller's failure rolls back
-only its own work. The writer resolves every caller's future after the batch commits:
+current batch's transaction. A batch runs its jobs one after the other; if one raises,
+the batch is rolled back and run again with each job under its own savepoint, so one
+caller's failure rolls back only its own work (jobs must therefore be safe to run twice:
+they only touch the database). The writer resolves every caller's future after the batch commits:
 an answer always means the data is on disk (group commit, DESIGN.md §3).
 """
 
@@ -26,12 +28,20 @@ T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 
 _BATCH_LIMIT = 512
+# Room for the multi-row INSERTs (one statement per row count) beside every named query.
+_CACHED_STATEMENTS = 512
 _log = logging.getLogger("busway.storage")
 
 
 def connect(path: str, *, synchronous: str = "FULL") -> sqlite3.Connection:
     """A connection with the pragmas every Busway connection uses."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(
+        path,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=30,
+        cached_statements=_CACHED_STATEMENTS,
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -117,25 +127,44 @@ class Database:
             self._commit(batch)
 
     def _commit(self, batch: list[tuple[Work, Future[Any]]]) -> None:
-        outcomes: list[tuple[Future[Any], bool, Any]] = []
         conn = self._writer
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for work, done in batch:
-                outcomes.append((done, *_run_one(conn, work)))
+            outcomes = _run_all(conn, batch)
+            if outcomes is None:
+                # A job failed part-way: start again, each job under its own savepoint.
+                _rollback(conn)
+                conn.execute("BEGIN IMMEDIATE")
+                outcomes = [_run_one(conn, work) for work, _ in batch]
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             _log.exception("write batch failed")
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _rollback(conn)
             for _, done in batch:
                 done.set_exception(StorageError(f"the write failed: {exc}"))
             return
-        for done, ok, value in outcomes:
+        for (_, done), (ok, value) in zip(batch, outcomes, strict=True):
             if ok:
                 done.set_result(value)
             else:
                 done.set_exception(value)
+
+
+def _run_all(conn: sqlite3.Connection, batch: list[tuple[Work, Future[Any]]]) -> list[Any] | None:
+    """Every job's (True, value), or None as soon as one raises (its partial work is then
+    still in the transaction). No savepoints: they cost two statements per job."""
+    outcomes = []
+    for work, _ in batch:
+        try:
+            outcomes.append((True, work(conn)))
+        except Exception:
+            return None
+    return outcomes
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _run_one(conn: sqlite3.Connection, work: Work) -> tuple[bool, Any]:

@@ -39,13 +39,16 @@ ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value
 -- name: delete_tag
 DELETE FROM tags WHERE arn = ? AND key = ?
 
--- name: insert_event
-INSERT INTO events (id, bus, time, ingested_at, body) VALUES (?, ?, ?, ?, ?)
+-- name: last_event_ids
+SELECT coalesce((SELECT max(seq) FROM events), 0), coalesce((SELECT max(id) FROM deliveries), 0)
 
--- name: insert_claimed_delivery
-INSERT INTO deliveries (event_seq, bus, rule, target_id, run_at, attempts, lease_until, claimed_by)
-VALUES (?, ?, ?, ?, ?, 1, ?, ?)
-RETURNING id
+-- name: insert_events
+INSERT INTO events (seq, id, bus, time, ingested_at, body) VALUES (?, ?, ?, ?, ?, ?)
+
+-- name: insert_claimed_deliveries
+INSERT INTO deliveries
+    (id, event_seq, bus, rule, target_id, run_at, attempts, lease_until, claimed_by)
+VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
 
 -- name: release_node
 UPDATE deliveries SET run_at = ?, lease_until = NULL, claimed_by = NULL
@@ -198,3 +201,16 @@ DELETE FROM schedules WHERE group_name = ? AND name = ? AND modified_at = ?
 
 -- name: count_schedules
 SELECT count(*) FROM schedules
+
+-- name: prune_events
+DELETE FROM events WHERE seq IN (
+    SELECT seq FROM events
+    WHERE ingested_at < :before
+      AND seq < coalesce((SELECT min(event_seq) FROM deliveries), 9223372036854775807)
+    ORDER BY seq LIMIT :limit)
+
+-- name: prune_outcomes
+DELETE FROM delivery_outcomes WHERE finished_at < :before
+
+-- name: prune_firings
+DELETE FROM schedule_firings WHERE fired_at < :before

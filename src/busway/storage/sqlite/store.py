@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ from busway.storage.sqlite.queries import load_queries
 
 _SQL = load_queries()
 _END = "\U0010ffff"
+# Rows per multi-row INSERT: bounds the statements cached per width (one per row count).
+_ROWS = 64
 
 
 def stamp(moment: datetime) -> float:
@@ -176,25 +179,43 @@ def insert_events(
     conn: sqlite3.Connection, events: Sequence[NewEvent], lease_until: float, node: str
 ) -> list[Delivery]:
     """Insert events and their first deliveries, claimed by ``node``; in the caller's
-    transaction."""
+    transaction.
+
+    Row ids are assigned here, from the largest ones in the tables (the caller holds the
+    write lock), so that all rows go in a few multi-row INSERTs: every statement step
+    releases and retakes the GIL, which costs more than the insert when the event loop
+    is busy.
+    """
+    seq, delivery_id = conn.execute(_SQL["last_event_ids"]).fetchone()
+    event_rows: list[Any] = []
+    delivery_rows: list[Any] = []
     out = []
     for event in events:
-        cursor = conn.execute(
-            _SQL["insert_event"],
-            (event.id, event.bus, stamp(event.time), stamp(event.ingested_at), event.body),
-        )
-        seq = cursor.lastrowid
+        seq += 1
+        bus, ingested_at, body = event.bus, event.ingested_at, event.body
+        event_rows += (seq, event.id, bus, event.time.timestamp(), ingested_at.timestamp(), body)
         for rule, target in event.routes:
-            row = conn.execute(
-                _SQL["insert_claimed_delivery"],
-                (seq, event.bus, rule, target, lease_until, lease_until, node),
-            ).fetchone()
-            out.append(
-                Delivery(
-                    row[0], event.id, event.bus, rule, target, 1, event.ingested_at, event.body
-                )
-            )
+            delivery_id += 1
+            delivery_rows += (delivery_id, seq, bus, rule, target, lease_until, lease_until, node)
+            out.append(Delivery(delivery_id, event.id, bus, rule, target, 1, ingested_at, body))
+    insert_rows(conn, "insert_events", event_rows, width=6)
+    insert_rows(conn, "insert_claimed_deliveries", delivery_rows, width=8)
     return out
+
+
+def insert_rows(conn: sqlite3.Connection, query: str, flat: list[Any], *, width: int) -> None:
+    """Run the multi-row INSERT ``query`` (its ``VALUES`` row given once) over ``flat``,
+    the rows' values one after the other, in statements of at most ``_ROWS`` rows."""
+    step = _ROWS * width
+    for start in range(0, len(flat), step):
+        chunk = flat[start : start + step]
+        conn.execute(_multi_row(query, len(chunk) // width), chunk)
+
+
+@functools.cache
+def _multi_row(query: str, rows: int) -> str:
+    head, _, row = _SQL[query].rpartition("VALUES")
+    return f"{head}VALUES {', '.join([row.strip()] * rows)}"
 
 
 def _claim(conn: sqlite3.Connection, args: dict[str, Any]) -> list[Delivery]:
