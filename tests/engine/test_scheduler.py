@@ -256,3 +256,21 @@ def test_a_schedule_to_a_queue_with_retries_and_dead_letters(tmp_path: Path) -> 
     assert (
         dead["RULE_ARN"] == "arn:aws:scheduler:us-east-1:000000000000:schedule/default/to-missing"
     )
+
+
+def test_each_attempt_gets_its_number_and_execution_id(tmp_path: Path, sink: Sink) -> None:
+    answers = iter([500])
+    sink.respond = lambda _: (next(answers, 200), {}, b"")
+
+    async def body(engine: Engine) -> list[dict[str, str]]:
+        template = '{"n": "<aws.scheduler.attempt-number>", "x": "<aws.scheduler.execution-id>"}'
+        await engine.schedule(
+            "retried", "at(2026-05-01T12:01:00)", {"arn": sink.url, "input": template}
+        )
+        await engine.tick(60)
+        await engine.tick(2)
+        return [orjson.loads(r.body) for r in sink.requests]
+
+    first, second = scenario(tmp_path, body)
+    assert (first["n"], second["n"]) == ("1", "2")
+    assert first["x"] != second["x"] and len(first["x"]) == 16

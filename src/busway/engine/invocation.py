@@ -7,6 +7,7 @@ schedule is deleted after its last occurrence (ActionAfterCompletion DELETE).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,4 +30,12 @@ def schedule_invocation(delivery: Delivery) -> tuple[Rule, Target, dict[str, Any
     rule = Rule(bus=SCHEDULER_BUS, name=group_and_name.split("/", 1)[-1], arn=body["schedule_arn"])
     spec = {k: v for k, v in body["target"].items() if k != "input"}
     target = Target(SCHEDULER_BUS, group_and_name, SCHEDULE_TARGET_ID, spec["arn"], spec)
-    return rule, target, {}, str(body["payload"])
+    return rule, target, {}, fill_attempt(str(body["payload"]), attempt=delivery.attempt)
+
+
+def fill_attempt(text: str, *, attempt: int) -> str:
+    """Scheduler's per-attempt context attributes: a fresh execution id, the attempt number."""
+    if "<aws.scheduler." not in text:
+        return text
+    text = text.replace("<aws.scheduler.execution-id>", secrets.token_hex(8))
+    return text.replace("<aws.scheduler.attempt-number>", str(attempt))

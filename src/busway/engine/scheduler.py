@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -24,7 +23,12 @@ import orjson
 
 from busway.arn import Scope
 from busway.clock import Clock
-from busway.engine.invocation import SCHEDULE_TARGET_ID, SCHEDULER_BUS, invocation_body
+from busway.engine.invocation import (
+    SCHEDULE_TARGET_ID,
+    SCHEDULER_BUS,
+    fill_attempt,
+    invocation_body,
+)
 from busway.engine.router import Router
 from busway.engine.targets import TargetKind, target_kind
 from busway.model import DEFAULT_BUS, Delivery, format_time
@@ -188,7 +192,8 @@ class Scheduler:
         target = record.doc["target"]
         if target_kind(target["arn"]) is TargetKind.EVENT_BUS:
             return self._bus_events(record, target)
-        payload = _context(target.get("input"), record) or _notification(record, self._scope)
+        payload = _context(target.get("input"), record, per_attempt=False)
+        payload = payload or _notification(record, self._scope)
         body = invocation_body(schedule_arn=record.arn, target=target, payload=payload)
         routes = [(record.key, SCHEDULE_TARGET_ID)]
         moment = self._firing_time
@@ -255,27 +260,15 @@ class Scheduler:
         return NewEvent(event["id"], bus, time, now, orjson.dumps(event), routes)
 
 
-_CONTEXT = (
-    "<aws.scheduler.schedule-arn>",
-    "<aws.scheduler.scheduled-time>",
-    "<aws.scheduler.execution-id>",
-    "<aws.scheduler.attempt-number>",
-)
-
-
-def _context(text: str | None, record: ScheduleRecord) -> str | None:
-    """``text`` with Scheduler's context attributes filled in (first attempt's values)."""
+def _context(text: str | None, record: ScheduleRecord, *, per_attempt: bool = True) -> str | None:
+    """``text`` with Scheduler's context attributes filled in. With ``per_attempt``
+    False, the execution id and attempt number are left for each attempt to fill."""
     if text is None or "<aws.scheduler." not in text:
         return text
-    values = (
-        record.arn,
-        format_time(record.occurrence) if record.occurrence else "",
-        secrets.token_hex(8),
-        "1",
-    )
-    for name, value in zip(_CONTEXT, values, strict=True):
-        text = text.replace(name, value)
-    return text
+    text = text.replace("<aws.scheduler.schedule-arn>", record.arn)
+    scheduled = format_time(record.occurrence) if record.occurrence else ""
+    text = text.replace("<aws.scheduler.scheduled-time>", scheduled)
+    return fill_attempt(text, attempt=1) if per_attempt else text
 
 
 def _detail(text: str | None) -> Any:
