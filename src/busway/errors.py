@@ -29,6 +29,7 @@
      |    +-- PurgeQueueInProgressError          a second PurgeQueue within 60 seconds
      +-- StorageError (RuntimeError)             the store failed or is closed
      +-- ProtocolError (ValueError)              a request refused before any service sees it
+     +-- RemoteError (RuntimeError)              an error a Busway server answered the SDK with
 
 Each exception builds its message from its fields, so the API layer can map it to
 AWS's error type and message without string surgery.
@@ -299,3 +300,12 @@ class PurgeQueueInProgressError(InvalidStateError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"Only one PurgeQueue operation on {name} is allowed every 60 seconds.")
+
+
+class RemoteError(BuswayError, RuntimeError):
+    """What a Busway server answered the SDK with: AWS's error ``code`` and ``message``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
