@@ -1,17 +1,41 @@
-"""One storage suite for every backend (only SQLite so far)."""
+"""One storage suite for every backend: each ``store`` test runs on SQLite and on
+PostgreSQL (see tests/storage/backends.py for how PostgreSQL is reached)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from tests.storage.backends import Store, postgres_schema
 
+from busway.storage.postgres import PostgresStore
 from busway.storage.sqlite import SqliteStore
 
 
-@pytest.fixture(params=["sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore]:
-    opened = SqliteStore(tmp_path / "busway.db")
-    yield opened
-    opened.close()
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def postgres_url(anyio_backend: str) -> AsyncIterator[str]:
+    """A URL to a fresh schema (skips when PostgreSQL is unreachable, outside CI)."""
+    async with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, anyio_backend: str
+) -> AsyncIterator[Store]:
+    """A fresh store, opened in the test's event loop."""
+    if request.param == "sqlite":
+        opened = SqliteStore(tmp_path / "busway.db")
+        yield opened
+        opened.close()
+        return
+    async with postgres_schema() as url:
+        pg = await PostgresStore.open(url)
+        yield pg
+        await pg.close()

@@ -4,11 +4,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from tests.storage.backends import Store
+
 from busway.model import Delivery
 from busway.storage.base import Finished, NewEvent, RetryLater
 from busway.storage.sqlite import SqliteStore
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+pytestmark = pytest.mark.anyio
 
 
 def run(coro):  # type: ignore[no-untyped-def]
@@ -19,17 +25,17 @@ def event(event_id: str, *routes: tuple[str, str]) -> NewEvent:
     return NewEvent(event_id, "default", NOW, NOW, b'{"id":"%s"}' % event_id.encode(), routes)
 
 
-async def append(store: SqliteStore, *events: NewEvent, node: str = "a") -> list[Delivery]:
+async def append(store: Store, *events: NewEvent, node: str = "a") -> list[Delivery]:
     return await store.events.append(list(events), now=NOW, lease_seconds=60, node=node)
 
 
-def test_append_returns_first_attempts_already_claimed(store: SqliteStore) -> None:
+async def test_append_returns_first_attempts_already_claimed(store: Store) -> None:
     async def scenario() -> tuple[list[Delivery], list[Delivery], int]:
         claimed = await append(store, event("e1", ("r", "t1"), ("r", "t2")), event("e2"))
         again = await store.events.claim(now=NOW, limit=10, lease_seconds=60, node="b")
         return claimed, again, await store.events.pending()
 
-    claimed, again, pending = run(scenario())
+    claimed, again, pending = await scenario()
     assert [(d.event_id, d.target_id, d.attempt) for d in claimed] == [
         ("e1", "t1", 1),
         ("e1", "t2", 1),
@@ -39,29 +45,29 @@ def test_append_returns_first_attempts_already_claimed(store: SqliteStore) -> No
     assert pending == 2
 
 
-def test_an_expired_lease_lets_another_node_claim(store: SqliteStore) -> None:
+async def test_an_expired_lease_lets_another_node_claim(store: Store) -> None:
     async def scenario() -> list[Delivery]:
         await append(store, event("e1", ("r", "t")))
         return await store.events.claim(
             now=NOW + timedelta(seconds=61), limit=10, lease_seconds=60, node="b"
         )
 
-    (reclaimed,) = run(scenario())
+    (reclaimed,) = await scenario()
     assert (reclaimed.event_id, reclaimed.attempt) == ("e1", 2)
 
 
-def test_release_makes_a_dead_nodes_claims_due_now(store: SqliteStore) -> None:
+async def test_release_makes_a_dead_nodes_claims_due_now(store: Store) -> None:
     async def scenario() -> tuple[int, list[Delivery]]:
         await append(store, event("e1", ("r", "t")), node="a")
         released = await store.events.release("a", now=NOW)
         return released, await store.events.claim(now=NOW, limit=10, lease_seconds=60, node="a")
 
-    released, claimed = run(scenario())
+    released, claimed = await scenario()
     assert released == 1
     assert [d.event_id for d in claimed] == ["e1"]
 
 
-def test_retry_waits_until_its_time(store: SqliteStore) -> None:
+async def test_retry_waits_until_its_time(store: Store) -> None:
     later = NOW + timedelta(seconds=30)
 
     async def scenario() -> tuple[list[Delivery], list[Delivery]]:
@@ -73,12 +79,12 @@ def test_retry_waits_until_its_time(store: SqliteStore) -> None:
         due = await store.events.claim(now=later, limit=10, lease_seconds=60, node="a")
         return early, due
 
-    early, due = run(scenario())
+    early, due = await scenario()
     assert early == []
     assert [d.attempt for d in due] == [2]
 
 
-def test_finish_removes_and_records_what_failed(store: SqliteStore) -> None:
+async def test_finish_removes_and_records_what_failed(store: Store) -> None:
     async def scenario() -> tuple[int, list[Finished]]:
         ok, bad = await append(store, event("e1", ("r", "t1"), ("r", "t2")))
         await store.events.finish(
@@ -87,7 +93,7 @@ def test_finish_removes_and_records_what_failed(store: SqliteStore) -> None:
         )
         return await store.events.pending(), await store.events.outcomes()
 
-    pending, outcomes = run(scenario())
+    pending, outcomes = await scenario()
     assert pending == 0
     assert [(o.outcome, o.error) for o in outcomes] == [("dead-lettered", "TIMEOUT: slow")]
 
@@ -104,9 +110,9 @@ def test_an_acknowledged_append_survives_reopening(tmp_path: Path) -> None:
         second.close()
 
 
-def test_concurrent_appends_share_commits_and_all_land(store: SqliteStore) -> None:
+async def test_concurrent_appends_share_commits_and_all_land(store: Store) -> None:
     async def scenario() -> int:
         await asyncio.gather(*(append(store, event(f"e{i}", ("r", "t"))) for i in range(300)))
         return await store.events.pending()
 
-    assert run(scenario()) == 300
+    assert await scenario() == 300

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from tests.storage.backends import Store, event_ids
+
 from busway.storage.base import Finished, NewEvent
-from busway.storage.sqlite import SqliteStore
+
+pytestmark = pytest.mark.anyio
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -14,12 +16,7 @@ def event(event_id: str, at: datetime, *routes: tuple[str, str]) -> NewEvent:
     return NewEvent(event_id, "default", at, at, b"{}", routes)
 
 
-def remaining(store: SqliteStore) -> list[str]:
-    with sqlite3.connect(store.db.path) as db:
-        return [row[0] for row in db.execute("SELECT id FROM events ORDER BY seq")]
-
-
-def test_prune_keeps_what_pending_deliveries_need(store: SqliteStore) -> None:
+async def test_prune_keeps_what_pending_deliveries_need(store: Store) -> None:
     async def scenario() -> int:
         old = NOW - timedelta(days=2)
         append = store.events.append
@@ -33,6 +30,6 @@ def test_prune_keeps_what_pending_deliveries_need(store: SqliteStore) -> None:
             events_before=NOW - timedelta(days=1), records_before=NOW, limit=100
         )
 
-    removed = asyncio.run(scenario())
-    assert remaining(store) == ["e3", "e4", "e5"]
+    removed = await scenario()
+    assert await event_ids(store) == ["e3", "e4", "e5"]
     assert removed == 3  # e1, e2 and e1's recorded outcome

@@ -1,16 +1,14 @@
-"""SqliteQueueStore on a real SQLite file: the QueueStore contract."""
+"""The QueueStore contract, on every backend."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from tests.storage.backends import Store
 
 from busway.storage.base import HandleState, NewMessage, Queue
-from busway.storage.sqlite import SqliteStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:sqs:us-east-1:000000000000:"
@@ -18,23 +16,11 @@ ARN = "arn:aws:sqs:us-east-1:000000000000:"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    opened = SqliteStore(tmp_path / "busway.db")
-    yield opened
-    opened.close()
-
-
-async def make(store: SqliteStore, name: str, **attributes: str) -> Queue:
+async def make(store: Store, name: str, **attributes: str) -> Queue:
     queue, _ = await store.queues.create_queue(Queue(name, ARN + name, attributes), now=T0)
     return queue
 
@@ -43,7 +29,7 @@ def message(body: str, **kwargs: object) -> NewMessage:
     return NewMessage(id=f"id-{body}", body=body, **kwargs)  # type: ignore[arg-type]
 
 
-async def test_create_is_insert_once_and_answers_the_stored_queue(store: SqliteStore) -> None:
+async def test_create_is_insert_once_and_answers_the_stored_queue(store: Store) -> None:
     first, created = await store.queues.create_queue(
         Queue("q", ARN + "q", {"VisibilityTimeout": "5"}, {"team": "a"}), now=T0
     )
@@ -54,7 +40,7 @@ async def test_create_is_insert_once_and_answers_the_stored_queue(store: SqliteS
     assert again.created == T0 == first.created
 
 
-async def test_list_by_prefix_after_and_limit(store: SqliteStore) -> None:
+async def test_list_by_prefix_after_and_limit(store: Store) -> None:
     for name in ["b1", "a1", "b2", "b3"]:
         await make(store, name)
     found = await store.queues.list_queues(prefix="b", after="b1", limit=5)
@@ -62,7 +48,7 @@ async def test_list_by_prefix_after_and_limit(store: SqliteStore) -> None:
     assert [q.name for q in await store.queues.list_queues(limit=2)] == ["a1", "b1"]
 
 
-async def test_receive_hides_for_the_visibility_timeout(store: SqliteStore) -> None:
+async def test_receive_hides_for_the_visibility_timeout(store: Store) -> None:
     await make(store, "q", VisibilityTimeout="10")
     assert await store.queues.send("q", [message("a"), message("b")], now=T0)
     got = await store.queues.receive("q", now=at(1), limit=10)
@@ -75,11 +61,11 @@ async def test_receive_hides_for_the_visibility_timeout(store: SqliteStore) -> N
     assert again[0].receipt_handle != got[0].receipt_handle
 
 
-async def test_send_to_a_missing_queue_stores_nothing(store: SqliteStore) -> None:
+async def test_send_to_a_missing_queue_stores_nothing(store: Store) -> None:
     assert not await store.queues.send("nope", [message("a")], now=T0)
 
 
-async def test_delay_counts_and_retention(store: SqliteStore) -> None:
+async def test_delay_counts_and_retention(store: Store) -> None:
     await make(store, "q", DelaySeconds="5", MessageRetentionPeriod="60")
     await store.queues.send("q", [message("late"), message("now", delay_seconds=0)], now=T0)
     counts = await store.queues.counts("q", now=at(1))
@@ -92,7 +78,7 @@ async def test_delay_counts_and_retention(store: SqliteStore) -> None:
     assert await store.queues.receive("q", now=at(70), limit=5) == []
 
 
-async def test_delete_needs_the_latest_handle(store: SqliteStore) -> None:
+async def test_delete_needs_the_latest_handle(store: Store) -> None:
     await make(store, "q", VisibilityTimeout="1")
     await store.queues.send("q", [message("a")], now=T0)
     [old] = await store.queues.receive("q", now=T0, limit=1)
@@ -104,7 +90,7 @@ async def test_delete_needs_the_latest_handle(store: SqliteStore) -> None:
     assert await store.queues.receive("q", now=at(10), limit=1) == []
 
 
-async def test_change_visibility(store: SqliteStore) -> None:
+async def test_change_visibility(store: Store) -> None:
     await make(store, "q")
     await store.queues.send("q", [message("a")], now=T0)
     [got] = await store.queues.receive("q", now=T0, limit=1)
@@ -117,7 +103,7 @@ async def test_change_visibility(store: SqliteStore) -> None:
 
 
 async def test_redrive_moves_over_received_messages_on_the_next_receive(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     await make(store, "dlq")
     policy = '{"deadLetterTargetArn":"' + ARN + 'dlq","maxReceiveCount":2}'
@@ -132,7 +118,7 @@ async def test_redrive_moves_over_received_messages_on_the_next_receive(
     assert moved.sent == T0
 
 
-async def test_purge_and_delete_queue(store: SqliteStore) -> None:
+async def test_purge_and_delete_queue(store: Store) -> None:
     await make(store, "q")
     await store.queues.send("q", [message("a")], now=T0)
     assert await store.queues.purge("q")
@@ -143,7 +129,7 @@ async def test_purge_and_delete_queue(store: SqliteStore) -> None:
     assert not await store.queues.delete_queue("q")
 
 
-async def test_set_attributes_and_tags(store: SqliteStore) -> None:
+async def test_set_attributes_and_tags(store: Store) -> None:
     await make(store, "q")
     assert await store.queues.set_queue_attributes("q", {"DelaySeconds": "3"}, now=at(5))
     assert await store.queues.set_queue_tags("q", {"a": "b"})
@@ -157,7 +143,7 @@ async def test_set_attributes_and_tags(store: SqliteStore) -> None:
     assert not await store.queues.set_queue_attributes("x", {}, now=at(5))
 
 
-async def test_watch_is_set_by_a_send(store: SqliteStore) -> None:
+async def test_watch_is_set_by_a_send(store: Store) -> None:
     await make(store, "q")
     arrival = store.queues.watch("q")
     assert not arrival.is_set()

@@ -1,0 +1,272 @@
+"""The PostgreSQL implementation of ``QueueStore``.
+
+A receipt handle is ``<seq>.<token>``: the message's row and the random token of the
+receive that handed it out, so a later receive (a new token) makes older handles stale.
+Receives claim with ``FOR UPDATE SKIP LOCKED``, so nodes receiving from one queue at
+once get disjoint messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from busway.arn import parse_arn
+from busway.errors import ValidationError
+from busway.storage.base import (
+    MAX_VISIBILITY_SECONDS,
+    HandleState,
+    NewMessage,
+    Queue,
+    QueueCounts,
+    QueueStore,
+    ReceivedMessage,
+)
+from busway.storage.postgres.database import SQL, Database, rowcount
+from busway.storage.postgres.documents import dump_json, moment
+
+_HANDLE = re.compile(r"^(\d{1,19})\.([A-Za-z0-9_-]{16,64})$")
+_MAX_SEQ = 2**63 - 1
+
+
+def _queue(row: Any) -> Queue:
+    name, arn, attributes, tags, created, modified = row[:6]
+    return Queue(
+        name, arn, orjson.loads(attributes), orjson.loads(tags), moment(created), moment(modified)
+    )
+
+
+def _parse_handle(handle: str) -> tuple[int, str] | None:
+    found = _HANDLE.match(handle)
+    return None if found is None else (int(found[1]), found[2])
+
+
+class Wakeups:
+    """One asyncio event per queue, replaced each time it is set.
+
+    In-process only: a send on another node does not set it (that would take
+    LISTEN/NOTIFY); long polling re-checks on a timer, as ``QueueStore.watch`` says."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}
+
+    def watch(self, name: str) -> asyncio.Event:
+        return self._events.setdefault(name, asyncio.Event())
+
+    def ring(self, name: str) -> None:
+        event = self._events.pop(name, None)
+        if event is not None:
+            event.set()
+
+
+class PostgresQueueStore(QueueStore):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._wakeups = Wakeups()
+
+    async def create_queue(self, queue: Queue, *, now: datetime) -> tuple[Queue, bool]:
+        args = (queue.name, queue.arn, dump_json(queue.attributes), dump_json(queue.tags))
+        row = await self._db.fetchrow("create_queue", *args, now.timestamp())
+        if row is None:  # taken by a transaction that committed after our snapshot
+            row = await self._db.fetchrow("get_queue", queue.name)
+            return _queue(row), False
+        return _queue(row), bool(row[6])
+
+    async def get_queue(self, name: str) -> Queue | None:
+        row = await self._db.fetchrow("get_queue", name)
+        return None if row is None else _queue(row)
+
+    async def list_queues(self, *, prefix: str = "", after: str = "", limit: int) -> list[Queue]:
+        return [_queue(row) for row in await self._db.fetch("list_queues", prefix, after, limit)]
+
+    async def set_queue_attributes(
+        self, name: str, attributes: Mapping[str, str], *, now: datetime
+    ) -> bool:
+        args = (dump_json(attributes), now.timestamp(), name)
+        return await self._db.execute("update_queue_attributes", *args) == 1
+
+    async def set_queue_tags(self, name: str, tags: Mapping[str, str]) -> bool:
+        return await self._db.execute("update_queue_tags", dump_json(tags), name) == 1
+
+    async def delete_queue(self, name: str) -> bool:
+        # The messages go with the queue (ON DELETE CASCADE).
+        return await self._db.execute("delete_queue", name) == 1
+
+    async def purge(self, name: str) -> bool:
+        async with self._db.transaction() as conn:
+            return bool(await conn.fetchval(SQL["purge_queue"], name))
+
+    async def send(self, name: str, messages: Sequence[NewMessage], *, now: datetime) -> bool:
+        async with self._db.transaction() as conn:
+            sent = await _send(conn, name, messages, now.timestamp())
+        if sent:
+            self._wakeups.ring(name)
+        return sent
+
+    async def receive(
+        self, name: str, *, now: datetime, limit: int, visibility_seconds: int | None = None
+    ) -> list[ReceivedMessage]:
+        token = secrets.token_urlsafe(18)
+        async with self._db.transaction() as conn:
+            queue = await _get(conn, name)
+            if queue is None:
+                return []
+            rows, dead_letter = await _receive(
+                conn,
+                queue,
+                now.timestamp(),
+                limit=limit,
+                token=token,
+                visibility_seconds=visibility_seconds,
+            )
+        if dead_letter:
+            self._wakeups.ring(dead_letter)
+        return [_received(row, token) for row in sorted(rows, key=lambda row: row[0])]
+
+    async def delete_messages(self, name: str, handles: Sequence[str]) -> list[HandleState]:
+        parsed = [_parse_handle(handle) for handle in handles]
+        valid = [p for p in parsed if p is not None and p[0] <= _MAX_SEQ]
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(
+                SQL["delete_queue_messages_by_receipt"],
+                name,
+                [seq for seq, _ in valid],
+                [token for _, token in valid],
+            )
+        deleted = {(row[0], row[1]) for row in rows}
+        states = []
+        for handle in parsed:
+            if handle is None:
+                states.append(HandleState.INVALID)
+            elif handle in deleted:
+                deleted.discard(handle)  # the same handle twice: the second finds nothing
+                states.append(HandleState.DONE)
+            else:
+                states.append(HandleState.STALE)
+        return states
+
+    async def change_visibility(
+        self, name: str, changes: Sequence[tuple[str, int]], *, now: datetime
+    ) -> list[HandleState]:
+        async with self._db.transaction() as conn:
+            states = await _change(conn, name, changes, now.timestamp())
+        if any(s == HandleState.DONE and c[1] == 0 for s, c in zip(states, changes, strict=True)):
+            self._wakeups.ring(name)
+        return states
+
+    async def counts(self, name: str, *, now: datetime) -> QueueCounts:
+        row = await self._db.fetchrow("count_queue_messages", name, now.timestamp())
+        return QueueCounts(int(row[0]), int(row[1]), int(row[2]))
+
+    def watch(self, name: str) -> asyncio.Event:
+        return self._wakeups.watch(name)
+
+
+async def _get(conn: Any, name: str, *, lock: bool = False) -> Queue | None:
+    row = await conn.fetchrow(SQL["lock_queue" if lock else "get_queue"], name)
+    return None if row is None else _queue(row)
+
+
+async def _send(conn: Any, name: str, messages: Sequence[NewMessage], at: float) -> bool:
+    queue = await _get(conn, name, lock=True)
+    if queue is None:
+        return False
+    default_delay = queue.seconds("DelaySeconds")
+    await conn.execute(
+        SQL["insert_queue_messages"],
+        name,
+        at,
+        at + queue.seconds("MessageRetentionPeriod"),
+        [m.id for m in messages],
+        [m.body for m in messages],
+        [dump_json(m.attributes) if m.attributes else None for m in messages],
+        [m.group_id for m in messages],
+        [m.dedup_id for m in messages],
+        [at + (default_delay if m.delay_seconds is None else m.delay_seconds) for m in messages],
+    )
+    return True
+
+
+async def _receive(
+    conn: Any, queue: Queue, at: float, *, limit: int, token: str, visibility_seconds: int | None
+) -> tuple[list[Any], str | None]:
+    await conn.execute(SQL["expire_queue_messages"], queue.name, at)
+    dead_letter = await _redrive(conn, queue, at)
+    visibility = queue.seconds("VisibilityTimeout")
+    if visibility_seconds is not None:
+        visibility = visibility_seconds
+    rows = await conn.fetch(SQL["claim_queue_messages"], queue.name, at, limit, token, visibility)
+    return list(rows), dead_letter
+
+
+async def _redrive(conn: Any, queue: Queue, at: float) -> str | None:
+    """Move over-received messages; return the dead-letter queue's name if any moved."""
+    policy = queue.redrive
+    if policy is None:
+        return None
+    try:
+        target_name = parse_arn(policy.dead_letter_arn).resource
+    except ValidationError:
+        return None
+    target = await _get(conn, target_name)
+    if target is None or target_name == queue.name:
+        return None
+    retention = target.seconds("MessageRetentionPeriod")
+    args = (target_name, retention, queue.name, at, policy.max_receives)
+    moved = rowcount(await conn.execute(SQL["redrive_queue_messages"], *args))
+    return target_name if moved else None
+
+
+def _received(row: Any, token: str) -> ReceivedMessage:
+    seq, message_id, body, attributes, group_id, dedup_id, sent, first, count = row
+    return ReceivedMessage(
+        id=message_id,
+        body=body,
+        attributes=orjson.loads(attributes) if attributes else {},
+        receipt_handle=f"{seq}.{token}",
+        receive_count=count,
+        sent=moment(sent),
+        first_received=moment(first),
+        group_id=group_id,
+        dedup_id=dedup_id,
+    )
+
+
+async def _change(
+    conn: Any, name: str, changes: Sequence[tuple[str, int]], at: float
+) -> list[HandleState]:
+    parsed = [_parse_handle(handle) for handle, _ in changes]
+    seqs = sorted({p[0] for p in parsed if p is not None and p[0] <= _MAX_SEQ})
+    rows = await conn.fetch(SQL["lock_queue_receipts"], name, seqs)
+    receipts = {row[0]: (row[1], row[2]) for row in rows}
+    states: list[HandleState] = []
+    updates: dict[int, float] = {}
+    for handle, (_, seconds) in zip(parsed, changes, strict=True):
+        state = _change_state(handle, receipts, at + seconds)
+        if state == HandleState.DONE and handle is not None:
+            updates[handle[0]] = at + seconds
+        states.append(state)
+    if updates:
+        await conn.execute(
+            SQL["change_queue_message_visibility"], list(updates), list(updates.values())
+        )
+    return states
+
+
+def _change_state(
+    handle: tuple[int, str] | None, receipts: dict[int, tuple[str, float]], visible_at: float
+) -> HandleState:
+    if handle is None:
+        return HandleState.INVALID
+    found = receipts.get(handle[0])
+    if found is None or found[0] != handle[1]:
+        return HandleState.STALE
+    if visible_at > found[1] + MAX_VISIBILITY_SECONDS:
+        return HandleState.TOO_LONG
+    return HandleState.DONE

@@ -1,0 +1,151 @@
+"""The PostgreSQL implementation of the schedule store.
+
+``due`` is a plain read: nodes may both see a schedule due. ``fire`` makes the firing
+row's primary key the arbiter: the first transaction to insert (schedule, occurrence)
+appends the events, a concurrent one waits for it and then finds the row taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from busway.model import Delivery
+from busway.storage.postgres.database import SQL, Database
+from busway.storage.postgres.documents import (
+    dump_doc,
+    load_doc,
+    maybe_moment,
+    maybe_stamp,
+    moment,
+    stamp,
+)
+from busway.storage.postgres.events import insert_events
+from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore
+
+
+class PostgresScheduleStore(ScheduleStore):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, record: ScheduleRecord, *, now: datetime) -> bool:
+        return await self._db.execute("insert_schedule", *_columns(record), stamp(now)) == 1
+
+    async def replace(self, record: ScheduleRecord, *, now: datetime) -> bool:
+        return await self._db.execute("replace_schedule", *_columns(record), stamp(now)) == 1
+
+    async def get(self, group: str, name: str) -> ScheduleRecord | None:
+        row = await self._db.fetchrow("get_schedule", group, name)
+        return None if row is None else _record(row)
+
+    async def find(
+        self,
+        *,
+        group: str | None = None,
+        prefix: str = "",
+        enabled: bool | None = None,
+        after: str = "",
+        limit: int = 0,
+    ) -> list[ScheduleRecord]:
+        rows = await self._db.fetch("list_schedules", group, enabled, prefix, after, limit)
+        return [_record(row) for row in rows]
+
+    async def delete(self, group: str, name: str) -> bool:
+        return await self._db.execute("delete_schedule", group, name) == 1
+
+    async def delete_group(self, group: str) -> int:
+        return await self._db.execute("delete_schedule_group", group)
+
+    async def due(self, *, now: datetime, limit: int) -> list[ScheduleRecord]:
+        return [_record(row) for row in await self._db.fetch("due_schedules", stamp(now), limit)]
+
+    async def next_due(self) -> datetime | None:
+        return maybe_moment(await self._db.fetchval("next_due_schedule"))
+
+    async def fire(
+        self, firings: Sequence[Firing], *, now: datetime, lease_seconds: float, node: str
+    ) -> list[Delivery]:
+        if not firings:
+            return []
+        # One lock order for every node: firing rows by key, then the schedule rows.
+        ordered = sorted(firings, key=_firing_key)
+        async with self._db.transaction() as conn:
+            fresh = await _record_firings(conn, ordered, now)
+            events = [e for f in ordered if _firing_key(f) in fresh for e in f.events]
+            lease_until = stamp(now) + lease_seconds
+            claimed = await insert_events(conn, events, lease_until=lease_until, node=node)
+            await _move_on(conn, ordered)
+        return claimed
+
+    async def count(self) -> int:
+        return int(await self._db.fetchval("count_schedules"))
+
+
+def _firing_key(firing: Firing) -> tuple[str, str, float]:
+    schedule = firing.schedule
+    return schedule.group, schedule.name, maybe_stamp(schedule.occurrence) or 0.0
+
+
+async def _record_firings(
+    conn: Any, firings: Sequence[Firing], now: datetime
+) -> set[tuple[str, str, float]]:
+    """Insert the firing rows; the keys of those that were not there before."""
+    keys = [_firing_key(f) for f in firings]
+    rows = await conn.fetch(
+        SQL["record_firings"],
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+        stamp(now),
+    )
+    return {(row[0], row[1], row[2]) for row in rows}
+
+
+async def _move_on(conn: Any, firings: Sequence[Firing]) -> None:
+    """Advance or delete each fired schedule unless it changed since it was read."""
+    advance = [f for f in firings if not f.delete]
+    gone = [f for f in firings if f.delete]
+    if advance:
+        await conn.execute(
+            SQL["advance_schedules"],
+            [f.schedule.group for f in advance],
+            [f.schedule.name for f in advance],
+            [maybe_stamp(f.schedule.modified) for f in advance],
+            [maybe_stamp(f.next_due) for f in advance],
+            [maybe_stamp(f.next_occurrence) for f in advance],
+        )
+    if gone:
+        await conn.execute(
+            SQL["delete_fired_schedules"],
+            [f.schedule.group for f in gone],
+            [f.schedule.name for f in gone],
+            [maybe_stamp(f.schedule.modified) for f in gone],
+        )
+
+
+def _columns(record: ScheduleRecord) -> tuple[Any, ...]:
+    return (
+        record.group,
+        record.name,
+        record.arn,
+        dump_doc(record.doc),
+        record.enabled,
+        maybe_stamp(record.due_at),
+        maybe_stamp(record.occurrence),
+    )
+
+
+def _record(row: Any) -> ScheduleRecord:
+    group, name, arn, doc, enabled, due_at, occurrence, created, modified = row
+    return ScheduleRecord(
+        group=group,
+        name=name,
+        arn=arn,
+        doc=load_doc(doc),
+        enabled=bool(enabled),
+        due_at=maybe_moment(due_at),
+        occurrence=maybe_moment(occurrence),
+        created=moment(created),
+        modified=moment(modified),
+    )
