@@ -1,8 +1,8 @@
 """Which addresses HTTP targets may reach, and resolving a host to one it may.
 
-A target's host is resolved once, every address it resolves to is checked, and the
-request is then sent to the checked address (with the original ``Host`` header and TLS
-server name), so that a second DNS answer cannot swap in an address that was never
+A target's host is resolved, every address it resolves to is checked, and connections
+are then made to those checked addresses only (the sender's resolver hands them to the
+HTTP client), so that a second DNS answer cannot swap in an address that was never
 checked.
 """
 
@@ -85,30 +85,46 @@ class EgressPolicy:
         return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in self.deny)
 
 
-async def resolve_permitted(host: str, port: int, *, policy: EgressPolicy) -> str:
-    """One address of ``host`` to connect to, after checking all of them against ``policy``.
+def literal_address(host: str) -> str | None:
+    """``host`` in canonical form when it is an IP address, else None (a name)."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def check_address(host: str, address: str, *, policy: EgressPolicy) -> None:
+    """Raise ``EgressDeniedError`` unless ``policy`` permits ``address`` (of ``host``)."""
+    if not policy.permits(address):
+        raise EgressDeniedError(host, address)
+
+
+async def resolve_permitted(
+    host: str, port: int, *, policy: EgressPolicy, family: int = socket.AF_UNSPEC
+) -> list[str]:
+    """Every address of ``host``, IPv4 first, after checking all of them against ``policy``.
 
     Raises ``UnresolvableHostError`` or ``EgressDeniedError``.
     """
-    addresses = await _resolve(host, port)
+    addresses = await _resolve(host, port, family=family)
     for address in addresses:
-        if not policy.permits(address):
-            raise EgressDeniedError(host, address)
-    return addresses[0]
+        check_address(host, address, policy=policy)
+    return addresses
 
 
-async def _resolve(host: str, port: int) -> list[str]:
+async def _resolve(host: str, port: int, *, family: int) -> list[str]:
+    literal = literal_address(host)
+    if literal is not None:
+        return [literal]
     try:
-        return [str(ipaddress.ip_address(host))]
-    except ValueError:
-        pass
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, port, family=family, type=socket.SOCK_STREAM
+        )
     except OSError as error:
         raise UnresolvableHostError(host, str(error)) from None
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise UnresolvableHostError(host, "no addresses")
-    # Only one address is tried; IPv4 first, since more servers listen on it alone
-    # (``localhost`` often resolves to ::1 first while a server binds 127.0.0.1).
+    # IPv4 first, since more servers listen on it alone (``localhost`` often resolves to
+    # ::1 first while a server binds 127.0.0.1); the others are tried after it fails.
     return sorted(addresses, key=lambda address: ":" in address)

@@ -1,10 +1,11 @@
 """The HTTP sender: API destinations (with their connections) and signed webhooks.
 
-Every attempt resolves the target host and checks each address against the
-``EgressPolicy`` before connecting, is bounded by one overall timeout (5 s, as at AWS),
-never follows redirects, and reads at most ``max_response_bytes`` of the answer. What
-happened comes back as a ``SendResult`` (codes in ``busway.engine.senders.classify``);
-nothing is raised for a failed delivery. Unlike AWS, ``http://`` endpoints are accepted.
+Every connection goes to an address the ``EgressPolicy`` permits (see transport.py),
+connections are kept alive per origin, each attempt is bounded by one overall timeout
+(5 s, as at AWS), redirects are never followed, and at most ``max_response_bytes`` of
+the answer are read. What happened comes back as a ``SendResult`` (codes in
+``busway.engine.senders.classify``); nothing is raised for a failed delivery. Unlike
+AWS, ``http://`` endpoints are accepted.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import asyncio
 import time
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Final
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from busway.engine.senders.classify import (
     CONNECTION_FAILURE,
@@ -29,11 +32,11 @@ from busway.engine.senders.egress import (
     EgressDeniedError,
     EgressPolicy,
     UnresolvableHostError,
-    resolve_permitted,
 )
 from busway.engine.senders.oauth import REFRESH_STATUSES, AccessToken, TokenCache
 from busway.engine.senders.ratelimit import TokenBucket
 from busway.engine.senders.request import Answer, Call, build_invocation
+from busway.engine.senders.transport import Transport
 from busway.engine.senders.webhook import webhook_headers
 from busway.model import SendResult
 
@@ -41,14 +44,16 @@ DEFAULT_RATE_LIMIT: Final = 300
 # Waits up to this long happen in process; longer ones become a THROTTLING retry.
 MAX_INLINE_WAIT: Final = 1.0
 WEBHOOK_USER_AGENT: Final = "Busway-Webhooks/1"
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
 class HttpSender:
-    """Sends events to HTTP targets over one shared ``httpx.AsyncClient``.
+    """Sends events to HTTP targets over one shared ``aiohttp.ClientSession``.
 
-    ``client`` may be given (tests, custom TLS); the sender then leaves closing it to
-    the caller. Token caches and rate-limit buckets live as long as the sender.
+    ``client`` may be given (tests, custom TLS); the sender then leaves closing it to the
+    caller, and the egress policy is checked only for IP-literal hosts unless its
+    connector resolves with ``transport.EgressResolver``. Otherwise the session is
+    opened on the first send, holding at most ``max_connections`` connections. Token
+    caches and rate-limit buckets live as long as the sender.
     """
 
     def __init__(
@@ -58,22 +63,15 @@ class HttpSender:
         timeout: float = 5.0,
         max_response_bytes: int = 1 << 20,
         max_connections: int = 128,
-        client: httpx.AsyncClient | None = None,
+        client: aiohttp.ClientSession | None = None,
     ) -> None:
-        self._egress = egress
         self._timeout = timeout
         self._max_response_bytes = max_response_bytes
-        self._owns_client = client is None
-        # Keep-alive as many connections as may be open: httpcore closes idle connections
-        # whenever the pool holds more than max_keepalive_connections (it counts every
-        # connection, not the idle ones), which under load reconnects on every request.
-        # The dispatcher runs at most max_connections sends, so requests never queue in
-        # the pool, whose queue handling costs O(queued x connections) per request.
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False, limits=limits
+        self._transport = Transport(
+            egress=egress,
+            max_connections=max_connections,
+            max_response_bytes=max_response_bytes,
+            session=client,
         )
         self._tokens = TokenCache()
         self._buckets: dict[str, TokenBucket] = {}
@@ -104,7 +102,7 @@ class HttpSender:
                 payload=payload,
                 max_response_bytes=self._max_response_bytes,
             )
-        except (ValueError, KeyError, TypeError, httpx.InvalidURL) as error:
+        except (ValueError, KeyError, TypeError) as error:
             return SendResult.failed(INVALID_PARAMETER, f"Cannot build the request: {error}")
         throttled = await self._throttle(destination)
         if throttled is not None:
@@ -128,8 +126,8 @@ class HttpSender:
                 body=payload,
                 secret=secret,
             )
-            target = httpx.URL(url)
-        except (ValueError, httpx.InvalidURL) as error:
+            target = _parse_url(url)
+        except ValueError as error:
             return SendResult.failed(INVALID_PARAMETER, str(error))
         headers = (
             ("User-Agent", WEBHOOK_USER_AGENT),
@@ -140,8 +138,7 @@ class HttpSender:
 
     async def aclose(self) -> None:
         """Close the HTTP client if this sender created it."""
-        if self._owns_client:
-            await self._client.aclose()
+        await self._transport.aclose()
 
     async def _throttle(self, destination: Mapping[str, Any]) -> SendResult | None:
         rate = float(destination.get("invocation_rate_limit_per_second") or DEFAULT_RATE_LIMIT)
@@ -185,47 +182,29 @@ class HttpSender:
         """Make ``call``; an answer of any status, or a SendResult when there was none."""
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._receive(await self._pinned_request(call))
-        except (TimeoutError, httpx.TimeoutException):
+                return await self._transport.fetch(call)
+        except TimeoutError:
             return SendResult.retry(TIMEOUT, f"No answer within {self._timeout:g} s")
-        except EgressDeniedError as error:
-            return SendResult.failed(NO_PERMISSIONS, str(error))
-        except UnresolvableHostError as error:
-            return SendResult.failed(CONNECTION_FAILURE, str(error))
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL, ValueError) as error:
-            return SendResult.failed(INVALID_PARAMETER, str(error))
-        except httpx.TransportError as error:
+        except aiohttp.ClientConnectorDNSError as error:
+            return _refusal(error.__cause__ or error)
+        except (EgressDeniedError, UnresolvableHostError, ValueError) as error:
+            return _refusal(error)
+        except (aiohttp.ClientError, OSError) as error:
             return SendResult.retry(CONNECTION_FAILURE, f"{type(error).__name__}: {error}")
 
-    async def _pinned_request(self, call: Call) -> httpx.Request:
-        url = call.url
-        if url.scheme not in _DEFAULT_PORTS or not url.host:
-            raise ValueError(f"Not an http(s) URL: {url}")
-        port = url.port or _DEFAULT_PORTS[url.scheme]
-        address = await resolve_permitted(url.host, port, policy=self._egress)
-        headers = httpx.Headers(call.headers)
-        extensions: dict[str, Any] = {}
-        if address != url.host:
-            headers.setdefault("Host", url.netloc.decode("ascii"))
-            if url.scheme == "https":
-                extensions["sni_hostname"] = url.host
-            url = url.copy_with(host=address)
-        return self._client.build_request(
-            call.method, url, headers=headers, content=call.content, extensions=extensions
-        )
 
-    async def _receive(self, request: httpx.Request) -> Answer:
-        response = await self._client.send(request, stream=True, follow_redirects=False)
-        try:
-            body = await self._read_capped(response)
-        finally:
-            await response.aclose()
-        return Answer(response.status_code, dict(response.headers), body)
+@lru_cache(maxsize=1024)
+def _parse_url(url: str) -> URL:
+    # A webhook URL comes again with every event it receives: parse it once.
+    return URL(url)
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk[: self._max_response_bytes - len(body)]
-            if len(body) >= self._max_response_bytes:
-                break
-        return bytes(body)
+
+def _refusal(error: BaseException) -> SendResult:
+    """The outcome of a request that was never sent: the address, name or URL is bad."""
+    if isinstance(error, EgressDeniedError):
+        return SendResult.failed(NO_PERMISSIONS, str(error))
+    if isinstance(error, UnresolvableHostError):
+        return SendResult.failed(CONNECTION_FAILURE, str(error))
+    if isinstance(error, ValueError):
+        return SendResult.failed(INVALID_PARAMETER, str(error))
+    return SendResult.retry(CONNECTION_FAILURE, f"{type(error).__name__}: {error}")

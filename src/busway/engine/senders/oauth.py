@@ -18,11 +18,18 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
-import httpx
 import orjson
+from yarl import URL
 
 from busway.engine.senders.classify import NO_PERMISSIONS, classify_response
-from busway.engine.senders.request import Answer, Call, basic_authorization, merge_pairs, pairs
+from busway.engine.senders.request import (
+    Answer,
+    Call,
+    basic_authorization,
+    merge_pairs,
+    pairs,
+    with_params,
+)
 from busway.model import SendResult
 
 RENEW_BEFORE: Final = timedelta(seconds=60)
@@ -124,13 +131,13 @@ def token_call(oauth: Mapping[str, Any]) -> Call:
     )
     query = pairs(extra.get("query_string_parameters"))
     body = pairs(extra.get("body_parameters"))
-    url = httpx.URL(oauth["authorization_endpoint"])
+    url = URL(oauth["authorization_endpoint"])
     if method == "GET":
-        return Call(method, url.copy_merge_params(query + body), headers)
+        return Call(method, with_params(url, query + body), headers)
     form = ("Content-Type", "application/x-www-form-urlencoded")
     return Call(
         method,
-        url.copy_merge_params(query),
+        with_params(url, query),
         merge_pairs((form,), headers),
         urlencode(body).encode(),
     )

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import httpx
 import orjson
+from yarl import URL
 
 from busway.transform.jsonpath import MISSING, resolve_path
 
@@ -37,7 +37,7 @@ class Call:
     """An HTTP request to make: method, URL, headers in order, and body."""
 
     method: str
-    url: httpx.URL
+    url: URL
     headers: Pairs = ()
     content: bytes | None = None
 
@@ -70,7 +70,7 @@ def build_invocation(
         raise ValueError(f"HTTP method {method} is not allowed for API destinations")
     target = http_parameters or {}
     invocation = invocation_parameters(connection)
-    url = httpx.URL(fill_path(destination["invocation_endpoint"], target, event=event))
+    url = URL(fill_path(destination["invocation_endpoint"], target, event=event))
     query = merge_pairs(
         dynamic_pairs(target, "query_string_parameters", event=event),
         pairs(invocation.get("query_string_parameters")),
@@ -83,7 +83,12 @@ def build_invocation(
         auth_headers(connection),
     )
     body = None if method in _BODYLESS_METHODS else merge_body(payload, invocation)
-    return Call(method, url.copy_merge_params(query) if query else url, headers, body)
+    return Call(method, with_params(url, query), headers, body)
+
+
+def with_params(url: URL, params: Pairs) -> URL:
+    """``url`` with query ``params`` added; each replaces any parameter of its name."""
+    return url.update_query(params) if params else url
 
 
 def fixed_headers(max_response_bytes: int) -> Pairs:

@@ -29,6 +29,7 @@ class Seen:
     query: list[tuple[str, str]]
     headers: dict[str, str]
     body: bytes
+    peer: int  # the client's port: one per connection
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Target:
     def count(self, path: str) -> int:
         return sum(1 for s in self.seen if s.path == path)
 
+    def connections(self, path: str) -> set[int]:
+        return {s.peer for s in self.seen if s.path == path}
+
 
 def build_app(target: Target) -> Starlette:
     async def record(request: Request) -> Seen:
@@ -59,6 +63,7 @@ def build_app(target: Target) -> Starlette:
             list(request.query_params.multi_items()),
             {k.lower(): v for k, v in request.headers.items()},
             await request.body(),
+            request.client.port if request.client else 0,
         )
         target.seen.append(seen)
         return seen
@@ -80,6 +85,11 @@ def build_app(target: Target) -> Starlette:
         await record(request)
         await asyncio.sleep(1.0)
         return Response("late")
+
+    async def pause(request: Request) -> Response:
+        await record(request)
+        await asyncio.sleep(0.05)
+        return Response("ok")
 
     async def huge(request: Request) -> Response:
         await record(request)
@@ -116,6 +126,7 @@ def build_app(target: Target) -> Starlette:
             Route("/echo/{rest:path}", echo, methods=ANY_METHOD),
             Route("/status/{code:int}", status, methods=ANY_METHOD),
             Route("/slow", slow, methods=ANY_METHOD),
+            Route("/pause", pause, methods=ANY_METHOD),
             Route("/huge", huge, methods=ANY_METHOD),
             Route("/oauth/token", token, methods=ANY_METHOD),
             Route("/protected", protected, methods=ANY_METHOD),
