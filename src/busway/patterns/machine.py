@@ -32,36 +32,35 @@ Membership = tuple[tuple[int, int], ...] | None
 _EXACT_KINDS: Final = (op.Exact, op.ExactNumber, op.ExactLiteral)
 
 
-_NO_CHILDREN: Final[dict[tuple[str, tuple[op.Operator, ...]], Any]] = {}
-_NO_EDGES: Final[dict[str, Any]] = {}
+class _Node:
+    """A state of the machine while it is built."""
 
-
-class _State:
-    __slots__ = ("accepts", "children", "edges", "tests")
+    __slots__ = ("children", "edges")
 
     def __init__(self) -> None:
-        self.edges: dict[str, EdgesBuilder[_State]] = {}
-        # Tuples, not lists, once built: one object (one cache line, often) to read.
-        self.accepts: tuple[int, ...] = ()
-        self.children: dict[tuple[str, tuple[op.Operator, ...]], _State] = {}
-        self.tests: tuple[Edges[_State], ...] = ()
+        self.children: dict[tuple[str, tuple[op.Operator, ...]], _Node] = {}
+        self.edges: dict[str, EdgesBuilder[_Node]] = {}
 
-    def child(self, field: Field) -> _State:
+    def child(self, field: Field) -> _Node:
         key = (field.path, field.operators)
         found = self.children.get(key)
         if found is None:
-            found = self.children[key] = _State()
+            found = self.children[key] = _Node()
             edges = self.edges.setdefault(field.path, EdgesBuilder())
             for operator in field.operators:
                 edges.add(operator, found)
         return found
 
-    def seal(self, path_ids: dict[str, int], accepts: list[int]) -> None:
-        """Drop build-time data; keep what the walk reads."""
-        self.tests = tuple(edges.seal(path_ids[path]) for path, edges in self.edges.items())
-        self.accepts = tuple(accepts)
-        self.children = _NO_CHILDREN
-        self.edges = _NO_EDGES
+
+class _State:
+    """A state of the built machine: only what the walk reads."""
+
+    __slots__ = ("accepts", "tests")
+
+    def __init__(self) -> None:
+        # Tuples, not lists: one object (one cache line, often) to read.
+        self.accepts: tuple[int, ...] = ()
+        self.tests: tuple[Edges[_State], ...] = ()
 
 
 class Matcher(Generic[K]):
@@ -109,18 +108,42 @@ def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _Sta
         # tell rules apart best (so the walk prunes early).
         return (_field_class(field), -usage[field.path], -distinct[field.path], field.path)
 
-    root = _State()
-    states = {id(root): root}
-    accepts: dict[int, list[int]] = {}
+    root = _Node()
+    accepts: dict[_Node, list[int]] = {}
     for index, branch in branches:
-        state = root
+        node = root
         for field in sorted(branch, key=order):
-            state = state.child(field)
-            states[id(state)] = state
-        accepts.setdefault(id(state), []).append(index)
-    for key, state in states.items():
-        state.seal(path_ids, accepts.get(key, []))
-    return root
+            node = node.child(field)
+        accepts.setdefault(node, []).append(index)
+    return _seal(root, path_ids, accepts)
+
+
+def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]) -> _State:
+    """The walk's states for the built nodes, made depth first.
+
+    Objects made one after another sit close together in memory, so each subtree
+    (a source's rules, say) gets its own few pages and cache lines, however the
+    rules were interleaved when added: an event walks one cold subtree, not
+    objects strewn over the whole machine.
+    """
+    order = _depth_first(root)
+    states = {node: _State() for node in order}
+    final = states.__getitem__
+    for node in order:
+        state = states[node]
+        state.tests = tuple(edges.seal(path_ids[path], final) for path, edges in node.edges.items())
+        state.accepts = tuple(accepts.get(node, ()))
+    return states[root]
+
+
+def _depth_first(root: _Node) -> list[_Node]:
+    order: list[_Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(node.children.values()))
+    return order
 
 
 def _field_class(field: Field) -> int:
