@@ -71,19 +71,22 @@ class Edges(Generic[S]):
         only_targets: tuple[S, ...],
         strings: dict[str, tuple[S, ...]],
     ) -> None:
+        # Assigned in this order, so mypyc lays the slots a plain one-string step reads
+        # (path, only_target, only_hash, only_key, absent) out in the object's first
+        # cache line.
         self.path = path  # the id of the path these edges test
-        self.kinds = kinds  # which conditions are held (the bits above)
-        # Most edges past the first field of a rule test one exact string: kept bare,
-        # a comparison costs less than a hash lookup and touches less memory.
-        self.only_key = only_key
-        self.only_hash = 0 if only_key is None else hash(only_key)
-        self.only_targets = only_targets
         # The one target, when these edges test one exact string and nothing else.
         self.only_target: S | None = None
         if kinds == _STRINGS and len(only_targets) == 1:
             self.only_target = only_targets[0]
-        self.strings = strings
+        # Most edges past the first field of a rule test one exact string: kept bare,
+        # a comparison costs less than a hash lookup and touches less memory.
+        self.only_hash = 0 if only_key is None else hash(only_key)
+        self.only_key = only_key
         self.absent: tuple[S, ...] = ()
+        self.kinds = kinds  # which conditions are held (the bits above)
+        self.only_targets = only_targets
+        self.strings = strings
         self.present: tuple[S, ...] = ()
         self.rest: Rest[S] | None = None
 

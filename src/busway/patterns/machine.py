@@ -52,15 +52,32 @@ class _Node:
         return found
 
 
-class _State:
-    """A state of the built machine: only what the walk reads."""
+# ``_State.accept`` when the state accepts no rule, or several (then in ``accepts``).
+_ACCEPTS_NONE: Final = -1
+_ACCEPTS_SEVERAL: Final = -2
 
-    __slots__ = ("accepts", "tests")
+
+class _State:
+    """A state of the built machine: only what the walk reads.
+
+    Three slots, so a state is one cache line; its lone rule and its lone test (what
+    most states have) are held bare, without a tuple to follow.
+    """
+
+    __slots__ = ("accept", "accepts", "tests")
 
     def __init__(self) -> None:
-        # Tuples, not lists: one object (one cache line, often) to read.
+        self.accept = _ACCEPTS_NONE
         self.accepts: tuple[int, ...] = ()
-        self.tests: tuple[Edges[_State], ...] = ()
+        self.tests: Edges[_State] | tuple[Edges[_State], ...] = ()
+
+    def fill(self, tests: tuple[Edges[_State], ...], accepts: tuple[int, ...]) -> None:
+        self.tests = tests[0] if len(tests) == 1 else tests
+        if len(accepts) == 1:
+            self.accept = accepts[0]
+        elif accepts:
+            self.accept = _ACCEPTS_SEVERAL
+            self.accepts = accepts
 
 
 class Matcher(Generic[K]):
@@ -130,9 +147,8 @@ def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]
     states = {node: _State() for node in order}
     final = states.__getitem__
     for node in order:
-        state = states[node]
-        state.tests = tuple(edges.seal(path_ids[path], final) for path, edges in node.edges.items())
-        state.accepts = tuple(accepts.get(node, ()))
+        tests = tuple(edges.seal(path_ids[path], final) for path, edges in node.edges.items())
+        states[node].fill(tests, tuple(accepts.get(node, ())))
     return states[root]
 
 
@@ -192,39 +208,50 @@ class _Walk:
                 self.visit(state, membership, pending)
 
     def visit_plain(self, state: _State) -> None:
+        if state.accept != _ACCEPTS_NONE:
+            self.accept(state)
+        tests = state.tests
+        if isinstance(tests, Edges):
+            self.test_plain(tests)
+        else:
+            for edges in tests:
+                self.test_plain(edges)
+
+    def test_plain(self, edges: Edges[_State]) -> None:
+        """Follow one state's edges on one path, with no commitments yet."""
         leaves = self.leaves
-        if state.accepts:
-            self.accepted.extend(state.accepts)
         by_path = leaves.values
-        for edges in state.tests:
-            path = edges.path
-            found = by_path[path]
-            if found is MISSING:
-                if edges.absent:
-                    self.push_all(edges.absent, (None, ()))
-            elif isinstance(found, Many):
-                self.advance_plain(edges, found.values, found.members)
-                if edges.absent:
-                    absent = _absent_context(path, found.values, found.members, (None, ()))
-                    if absent is not None:
-                        self.push_all(edges.absent, absent)
+        path = edges.path
+        found = by_path[path]
+        if found is MISSING:
+            if edges.absent:
+                self.push_all(edges.absent, (None, ()))
+        elif isinstance(found, Many):
+            self.advance_plain(edges, found.values, found.members)
+            if edges.absent:
+                absent = _absent_context(path, found.values, found.members, (None, ()))
+                if absent is not None:
+                    self.push_all(edges.absent, absent)
+        else:
+            membership = leaves.membership(path)
+            if membership is None:
+                # A lone value outside arrays: the commonest case, and a branch
+                # that wants the path absent cannot go on.
+                self.step_plain(edges, found)
             else:
-                membership = leaves.membership(path)
-                if membership is None:
-                    # A lone value outside arrays: the commonest case, and a branch
-                    # that wants the path absent cannot go on.
-                    self.step_plain(edges, found)
-                else:
-                    edges.collect(found, self.out)
-                    self.take_plain(membership)
-                    if edges.absent:
-                        self.push_all(edges.absent, (None, (path,)))
+                edges.collect(found, self.out)
+                self.take_plain(membership)
+                if edges.absent:
+                    self.push_all(edges.absent, (None, (path,)))
 
     def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
         leaves = self.leaves
-        if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
-            self.accepted.extend(state.accepts)
-        for edges in state.tests:
+        if state.accept != _ACCEPTS_NONE and (
+            not pending or _all_absent(pending, membership, leaves)
+        ):
+            self.accept(state)
+        tests = state.tests
+        for edges in (tests,) if isinstance(tests, Edges) else tests:
             path = edges.path
             values, members = leaves.at(path)
             if values:
@@ -233,6 +260,12 @@ class _Walk:
                 absent = _absent_context(path, values, members, (membership, pending))
                 if absent is not None:
                     self.push_all(edges.absent, absent)
+
+    def accept(self, state: _State) -> None:
+        if state.accept >= 0:
+            self.accepted.append(state.accept)
+        else:
+            self.accepted.extend(state.accepts)
 
     def step_plain(self, edges: Edges[_State], value: Any) -> None:
         """Advance on one value outside any array element, with no commitments yet."""
