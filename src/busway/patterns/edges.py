@@ -8,22 +8,24 @@ that reached it, so this work does not grow with the number of rules.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, cast
 
 from busway.patterns import operators as op
 from busway.patterns.ipaddr import Address, Range, in_range, parse_ip
+from busway.patterns.numbers import to_double
 
 S = TypeVar("S")
+T = TypeVar("T")
 
 # Final, so mypyc keeps these in C statics rather than looking them up in the module dict.
 _MAX_EXACT_INT: Final = 2**53
 # Shared, never written: what a sealed Edges holds where it has nothing.
-_NONE: Final[list[Any]] = []
 _EMPTY_NUMBERS: Final[dict[float, Any]] = {}
 _EMPTY_STRINGS: Final[dict[str, Any]] = {}
-_EMPTY_PAIRS: Final[list[Any]] = []
 _EMPTY_ADDRESSES: Final[dict[Address, Any]] = {}
+_EMPTY_TABLES: Final[dict[int, Any]] = {}
 
 
 # Which kinds of condition a sealed Edges holds, as bits of ``Edges.kinds``: the walk
@@ -70,21 +72,24 @@ class Edges(Generic[S]):
         only_targets: tuple[S, ...],
         strings: dict[str, tuple[S, ...]],
     ) -> None:
+        # Assigned in this order, so mypyc lays the slots a plain one-string step reads
+        # (path, only_target, only_hash, only_key, absent) out in the object's first
+        # cache line.
         self.path = path  # the id of the path these edges test
-        self.kinds = kinds  # which conditions are held (the bits above)
-        # Most edges past the first field of a rule test one exact string: kept bare,
-        # a comparison costs less than a hash lookup and touches less memory.
-        self.only_key = only_key
-        self.only_hash = 0 if only_key is None else hash(only_key)
-        self.only_targets = only_targets
         # The one target, when these edges test one exact string and nothing else.
         self.only_target: S | None = None
         if kinds == _STRINGS and len(only_targets) == 1:
             self.only_target = only_targets[0]
-        self.strings = strings
+        # Most edges past the first field of a rule test one exact string: kept bare,
+        # a comparison costs less than a hash lookup and touches less memory.
+        self.only_hash = 0 if only_key is None else hash(only_key)
+        self.only_key = only_key
         self.absent: tuple[S, ...] = ()
+        self.kinds = kinds  # which conditions are held (the bits above)
+        self.only_targets = only_targets
+        self.strings = strings
         self.present: tuple[S, ...] = ()
-        self.rest: EdgesBuilder[S] | None = None
+        self.rest: Rest[S] | None = None
 
     def collect(self, value: Any, out: list[S]) -> None:
         """Append the next states ``value`` leads to to ``out`` (may repeat a state)."""
@@ -112,8 +117,8 @@ class Edges(Generic[S]):
 class EdgesBuilder(Generic[S]):
     """Transitions on one dotted path out of one state, while the machine is built.
 
-    ``seal`` makes the compact Edges the walk reads; past that, a builder holding
-    anything but exact strings stays on as the Edges' ``rest``, for the rarer tests.
+    ``seal`` makes the compact Edges the walk reads, with anything but exact strings
+    and presence in a fresh ``Rest``; the builder is dropped after.
     """
 
     __slots__ = (
@@ -145,46 +150,34 @@ class EdgesBuilder(Generic[S]):
         self.true: list[S] = []
         self.false: list[S] = []
         self.null: list[S] = []
-        self.prefixes: Affixes[S] | None = None
-        self.suffixes: Affixes[S] | None = None
+        self.prefixes: AffixesBuilder[S] | None = None
+        self.suffixes: AffixesBuilder[S] | None = None
         self.folded: dict[str, list[S]] = {}
-        self.folded_prefixes: Affixes[S] | None = None
-        self.folded_suffixes: Affixes[S] | None = None
+        self.folded_prefixes: AffixesBuilder[S] | None = None
+        self.folded_suffixes: AffixesBuilder[S] | None = None
         self.ranges: list[tuple[op.Numeric, S]] = []
         self.string_tests: list[tuple[Callable[[Any], bool], S]] = []
         self.addresses: dict[Address, list[S]] = {}
         self.cidrs: list[tuple[Range, S]] = []
 
-    def seal(self, path: int) -> Edges[S]:
-        """The compact Edges for the walk. Unused slots here get one shared empty
-        container each: most states use one or two."""
-        for affixes in (self.prefixes, self.suffixes, self.folded_prefixes, self.folded_suffixes):
-            if affixes is not None:
-                affixes.seal()
+    def seal(self, path: int, final: Callable[[S], T]) -> Edges[T]:
+        """The compact Edges for the walk, with each target ``t`` as ``final(t)``.
+
+        Every object the walk reads is made here, one after another, so the edges of
+        one part of the machine sit together in memory when it is sealed in order.
+        """
         kinds = self._kinds()
-        strings = {key: tuple(targets) for key, targets in self.strings.items()}
+        strings = _tuples(self.strings, final)
         only_key: str | None = None
-        only_targets: tuple[S, ...] = ()
+        only_targets: tuple[T, ...] = ()
         if len(strings) == 1:
             ((only_key, only_targets),) = strings.items()
-            strings = _EMPTY_STRINGS
+            strings = {}
         sealed = Edges(path, kinds, only_key, only_targets, strings or _EMPTY_STRINGS)
-        sealed.absent = tuple(self.absent)
-        sealed.present = tuple(self.present)
-        self.strings = _EMPTY_STRINGS
-        self.absent = self.present = _NONE
-        self.numbers = self.numbers or _EMPTY_NUMBERS
-        self.true = self.true or _NONE
-        self.false = self.false or _NONE
-        self.null = self.null or _NONE
-        self.folded = self.folded or _EMPTY_STRINGS
-        self.ranges = self.ranges or _EMPTY_PAIRS
-        self.string_tests = self.string_tests or _EMPTY_PAIRS
-        self.addresses = self.addresses or _EMPTY_ADDRESSES
-        self.cidrs = self.cidrs or _EMPTY_PAIRS
-        self.any_tests = self.any_tests or _EMPTY_PAIRS
+        sealed.absent = tuple(final(target) for target in self.absent)
+        sealed.present = tuple(final(target) for target in self.present)
         if kinds & ~(_STRINGS | _PRESENT):
-            sealed.rest = self
+            sealed.rest = Rest(self, final)
         return sealed
 
     def _kinds(self) -> int:
@@ -217,6 +210,51 @@ class EdgesBuilder(Generic[S]):
         else:
             adder(self, operator, target)
 
+
+class Rest(Generic[S]):
+    """The rarer conditions of one sealed Edges: numbers, literals, affixes, tests.
+
+    Targets sit in tuples (one object, where a list is two) and ranges hold their
+    bounds as native doubles, so a test reads few objects.
+    """
+
+    __slots__ = (
+        "addresses",
+        "any_tests",
+        "cidrs",
+        "false",
+        "folded",
+        "folded_prefixes",
+        "folded_suffixes",
+        "null",
+        "numbers",
+        "prefixes",
+        "ranges",
+        "string_tests",
+        "suffixes",
+        "true",
+    )
+
+    def __init__(self, built: EdgesBuilder[T], final: Callable[[T], S]) -> None:
+        # Assigned in this order, so mypyc lays the commonest conditions (prefix,
+        # anything-but, range, equals-ignore-case, wildcard) out in the first cache line.
+        self.prefixes = _sealed(built.prefixes, final)
+        self.any_tests = tuple((test, final(target)) for test, target in built.any_tests)
+        self.ranges = tuple(Bounds(numeric, final(target)) for numeric, target in built.ranges)
+        self.folded: dict[str, tuple[S, ...]] = _tuples(built.folded, final) or _EMPTY_STRINGS
+        self.string_tests = tuple((test, final(target)) for test, target in built.string_tests)
+        self.suffixes = _sealed(built.suffixes, final)
+        self.numbers: dict[float, tuple[S, ...]] = _tuples(built.numbers, final) or _EMPTY_NUMBERS
+        self.cidrs = tuple((ip_range, final(target)) for ip_range, target in built.cidrs)
+        self.addresses: dict[Address, tuple[S, ...]] = (
+            _tuples(built.addresses, final) or _EMPTY_ADDRESSES
+        )
+        self.null = tuple(final(target) for target in built.null)
+        self.true = tuple(final(target) for target in built.true)
+        self.false = tuple(final(target) for target in built.false)
+        self.folded_prefixes = _sealed(built.folded_prefixes, final)
+        self.folded_suffixes = _sealed(built.folded_suffixes, final)
+
     def collect(self, value: Any, out: list[S], kinds: int) -> None:
         """Append the targets of every condition but exact strings and presence."""
         kind = type(value)
@@ -239,12 +277,17 @@ class EdgesBuilder(Generic[S]):
                     out.append(target)
 
     def number_targets(self, value: int | float, out: list[S]) -> None:
-        found = self.numbers.get(_number_key(value))
-        if found is not None:
-            out.extend(found)
-        for numeric, target in self.ranges:
-            if numeric.test(value):
-                out.append(target)
+        numbers = self.numbers
+        if numbers:
+            found = numbers.get(_number_key(value))
+            if found is not None:
+                out.extend(found)
+        ranges = self.ranges
+        if ranges:
+            number = to_double(value)
+            for bounds in ranges:
+                if bounds.hold(number):
+                    out.append(bounds.target)
 
     def string_targets(self, value: str, out: list[S], kinds: int) -> None:
         if kinds & _PREFIXES and self.prefixes is not None:
@@ -281,34 +324,74 @@ class EdgesBuilder(Generic[S]):
                 out.append(target)
 
 
-class Affixes(Generic[S]):
-    """Prefixes (or suffixes) of one edge: compared one by one when few, else hashed.
+class Bounds(Generic[S]):
+    """One numeric range and its target, the bounds as native doubles (no objects to
+    follow); an open side is an infinity, included."""
 
-    With many, the value is sliced once per distinct affix length and looked up.
-    """
+    __slots__ = ("high", "high_inclusive", "low", "low_inclusive", "target")
 
-    __slots__ = ("from_end", "pairs", "tables")
+    def __init__(self, numeric: op.Numeric, target: S) -> None:
+        self.low: float = -math.inf if numeric.low is None else float(numeric.low)
+        self.low_inclusive = numeric.low is None or numeric.low_inclusive
+        self.high: float = math.inf if numeric.high is None else float(numeric.high)
+        self.high_inclusive = numeric.high is None or numeric.high_inclusive
+        self.target = target
+
+    def hold(self, number: float) -> bool:
+        if not (number >= self.low if self.low_inclusive else number > self.low):
+            return False
+        return number <= self.high if self.high_inclusive else number < self.high
+
+
+class AffixesBuilder(Generic[S]):
+    """Prefixes (or suffixes) of one edge while the machine is built, by length."""
+
+    __slots__ = ("from_end", "tables")
 
     def __init__(self, *, from_end: bool) -> None:
         self.from_end = from_end
         self.tables: dict[int, dict[str, list[S]]] = {}
-        self.pairs: list[tuple[str, list[S]]] = []
 
     def add(self, text: str, target: S) -> None:
         self.tables.setdefault(len(text), {}).setdefault(text, []).append(target)
 
-    def seal(self) -> None:
-        if sum(len(table) for table in self.tables.values()) <= _FEW_AFFIXES:
-            self.pairs = [pair for table in self.tables.values() for pair in table.items()]
-            self.tables = {}
+
+class Affixes(Generic[S]):
+    """Prefixes (or suffixes) of one sealed edge: compared one by one when few, else hashed.
+
+    Few are one flat tuple, affix then target, an affix once per target (three slots
+    and one tuple: two cache lines to test them); with many, the value is sliced
+    once per distinct affix length and looked up.
+    """
+
+    __slots__ = ("from_end", "pairs", "tables")
+
+    def __init__(self, built: AffixesBuilder[T], final: Callable[[T], S]) -> None:
+        self.from_end = built.from_end
+        pairs: list[object] = []
+        for table in built.tables.values():
+            for text, targets in table.items():
+                for target in targets:
+                    pairs += (text, final(target))
+        self.pairs: tuple[object, ...] = ()
+        self.tables: dict[int, dict[str, tuple[S, ...]]] = _EMPTY_TABLES
+        if len(pairs) <= 2 * _FEW_AFFIXES:
+            self.pairs = tuple(pairs)
+        else:
+            self.tables = {length: _tuples(table, final) for length, table in built.tables.items()}
 
     def collect(self, value: str, result: list[S]) -> None:
         """Add the targets of every affix ``value`` has to ``result``."""
-        for affix, targets in self.pairs:
+        pairs = self.pairs
+        for index in range(0, len(pairs), 2):
+            affix = cast(str, pairs[index])
             if value.endswith(affix) if self.from_end else value.startswith(affix):
-                result.extend(targets)
+                result.append(cast(S, pairs[index + 1]))
+        tables = self.tables
+        if not tables:
+            return
         size = len(value)
-        for length, table in self.tables.items():
+        for length, table in tables.items():
             if length <= size:
                 found = table.get(value[size - length :] if self.from_end else value[:length])
                 if found is not None:
@@ -316,6 +399,14 @@ class Affixes(Generic[S]):
 
 
 _FEW_AFFIXES: Final = 8
+
+
+def _tuples(table: dict[Any, list[T]], final: Callable[[T], S]) -> dict[Any, tuple[S, ...]]:
+    return {key: tuple(final(target) for target in targets) for key, targets in table.items()}
+
+
+def _sealed(built: AffixesBuilder[T] | None, final: Callable[[T], S]) -> Affixes[S] | None:
+    return None if built is None else Affixes(built, final)
 
 
 def _number_key(value: int | float) -> float:
@@ -351,11 +442,11 @@ def _add_suffix(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
 
 
 def _grown(
-    affixes: Affixes[Any] | None, text: str, target: Any, from_end: bool = False
-) -> Affixes[Any]:
+    affixes: AffixesBuilder[Any] | None, text: str, target: Any, from_end: bool = False
+) -> AffixesBuilder[Any]:
     """``affixes`` (made if there are none yet) with ``text`` leading to ``target``."""
     if affixes is None:
-        affixes = Affixes(from_end=from_end)
+        affixes = AffixesBuilder(from_end=from_end)
     affixes.add(text, target)
     return affixes
 

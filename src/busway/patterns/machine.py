@@ -32,36 +32,52 @@ Membership = tuple[tuple[int, int], ...] | None
 _EXACT_KINDS: Final = (op.Exact, op.ExactNumber, op.ExactLiteral)
 
 
-_NO_CHILDREN: Final[dict[tuple[str, tuple[op.Operator, ...]], Any]] = {}
-_NO_EDGES: Final[dict[str, Any]] = {}
+class _Node:
+    """A state of the machine while it is built."""
 
-
-class _State:
-    __slots__ = ("accepts", "children", "edges", "tests")
+    __slots__ = ("children", "edges")
 
     def __init__(self) -> None:
-        self.edges: dict[str, EdgesBuilder[_State]] = {}
-        # Tuples, not lists, once built: one object (one cache line, often) to read.
-        self.accepts: tuple[int, ...] = ()
-        self.children: dict[tuple[str, tuple[op.Operator, ...]], _State] = {}
-        self.tests: tuple[Edges[_State], ...] = ()
+        self.children: dict[tuple[str, tuple[op.Operator, ...]], _Node] = {}
+        self.edges: dict[str, EdgesBuilder[_Node]] = {}
 
-    def child(self, field: Field) -> _State:
+    def child(self, field: Field) -> _Node:
         key = (field.path, field.operators)
         found = self.children.get(key)
         if found is None:
-            found = self.children[key] = _State()
+            found = self.children[key] = _Node()
             edges = self.edges.setdefault(field.path, EdgesBuilder())
             for operator in field.operators:
                 edges.add(operator, found)
         return found
 
-    def seal(self, path_ids: dict[str, int], accepts: list[int]) -> None:
-        """Drop build-time data; keep what the walk reads."""
-        self.tests = tuple(edges.seal(path_ids[path]) for path, edges in self.edges.items())
-        self.accepts = tuple(accepts)
-        self.children = _NO_CHILDREN
-        self.edges = _NO_EDGES
+
+# ``_State.accept`` when the state accepts no rule, or several (then in ``accepts``).
+_ACCEPTS_NONE: Final = -1
+_ACCEPTS_SEVERAL: Final = -2
+
+
+class _State:
+    """A state of the built machine: only what the walk reads.
+
+    Three slots, so a state is one cache line; its lone rule and its lone test (what
+    most states have) are held bare, without a tuple to follow.
+    """
+
+    __slots__ = ("accept", "accepts", "tests")
+
+    def __init__(self) -> None:
+        self.accept = _ACCEPTS_NONE
+        self.accepts: tuple[int, ...] = ()
+        self.tests: Edges[_State] | tuple[Edges[_State], ...] = ()
+
+    def fill(self, tests: tuple[Edges[_State], ...], accepts: tuple[int, ...]) -> None:
+        self.tests = tests[0] if len(tests) == 1 else tests
+        if len(accepts) == 1:
+            self.accept = accepts[0]
+        elif accepts:
+            self.accept = _ACCEPTS_SEVERAL
+            self.accepts = accepts
 
 
 class Matcher(Generic[K]):
@@ -109,18 +125,41 @@ def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _Sta
         # tell rules apart best (so the walk prunes early).
         return (_field_class(field), -usage[field.path], -distinct[field.path], field.path)
 
-    root = _State()
-    states = {id(root): root}
-    accepts: dict[int, list[int]] = {}
+    root = _Node()
+    accepts: dict[_Node, list[int]] = {}
     for index, branch in branches:
-        state = root
+        node = root
         for field in sorted(branch, key=order):
-            state = state.child(field)
-            states[id(state)] = state
-        accepts.setdefault(id(state), []).append(index)
-    for key, state in states.items():
-        state.seal(path_ids, accepts.get(key, []))
-    return root
+            node = node.child(field)
+        accepts.setdefault(node, []).append(index)
+    return _seal(root, path_ids, accepts)
+
+
+def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]) -> _State:
+    """The walk's states for the built nodes, made depth first.
+
+    Objects made one after another sit close together in memory, so each subtree
+    (a source's rules, say) gets its own few pages and cache lines, however the
+    rules were interleaved when added: an event walks one cold subtree, not
+    objects strewn over the whole machine.
+    """
+    order = _depth_first(root)
+    states = {node: _State() for node in order}
+    final = states.__getitem__
+    for node in order:
+        tests = tuple(edges.seal(path_ids[path], final) for path, edges in node.edges.items())
+        states[node].fill(tests, tuple(accepts.get(node, ())))
+    return states[root]
+
+
+def _depth_first(root: _Node) -> list[_Node]:
+    order: list[_Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(node.children.values()))
+    return order
 
 
 def _field_class(field: Field) -> int:
@@ -169,39 +208,50 @@ class _Walk:
                 self.visit(state, membership, pending)
 
     def visit_plain(self, state: _State) -> None:
+        if state.accept != _ACCEPTS_NONE:
+            self.accept(state)
+        tests = state.tests
+        if isinstance(tests, Edges):
+            self.test_plain(tests)
+        else:
+            for edges in tests:
+                self.test_plain(edges)
+
+    def test_plain(self, edges: Edges[_State]) -> None:
+        """Follow one state's edges on one path, with no commitments yet."""
         leaves = self.leaves
-        if state.accepts:
-            self.accepted.extend(state.accepts)
         by_path = leaves.values
-        for edges in state.tests:
-            path = edges.path
-            found = by_path[path]
-            if found is MISSING:
-                if edges.absent:
-                    self.push_all(edges.absent, (None, ()))
-            elif isinstance(found, Many):
-                self.advance_plain(edges, found.values, found.members)
-                if edges.absent:
-                    absent = _absent_context(path, found.values, found.members, (None, ()))
-                    if absent is not None:
-                        self.push_all(edges.absent, absent)
+        path = edges.path
+        found = by_path[path]
+        if found is MISSING:
+            if edges.absent:
+                self.push_all(edges.absent, (None, ()))
+        elif isinstance(found, Many):
+            self.advance_plain(edges, found.values, found.members)
+            if edges.absent:
+                absent = _absent_context(path, found.values, found.members, (None, ()))
+                if absent is not None:
+                    self.push_all(edges.absent, absent)
+        else:
+            membership = leaves.membership(path)
+            if membership is None:
+                # A lone value outside arrays: the commonest case, and a branch
+                # that wants the path absent cannot go on.
+                self.step_plain(edges, found)
             else:
-                membership = leaves.membership(path)
-                if membership is None:
-                    # A lone value outside arrays: the commonest case, and a branch
-                    # that wants the path absent cannot go on.
-                    self.step_plain(edges, found)
-                else:
-                    edges.collect(found, self.out)
-                    self.take_plain(membership)
-                    if edges.absent:
-                        self.push_all(edges.absent, (None, (path,)))
+                edges.collect(found, self.out)
+                self.take_plain(membership)
+                if edges.absent:
+                    self.push_all(edges.absent, (None, (path,)))
 
     def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
         leaves = self.leaves
-        if state.accepts and (not pending or _all_absent(pending, membership, leaves)):
-            self.accepted.extend(state.accepts)
-        for edges in state.tests:
+        if state.accept != _ACCEPTS_NONE and (
+            not pending or _all_absent(pending, membership, leaves)
+        ):
+            self.accept(state)
+        tests = state.tests
+        for edges in (tests,) if isinstance(tests, Edges) else tests:
             path = edges.path
             values, members = leaves.at(path)
             if values:
@@ -210,6 +260,12 @@ class _Walk:
                 absent = _absent_context(path, values, members, (membership, pending))
                 if absent is not None:
                     self.push_all(edges.absent, absent)
+
+    def accept(self, state: _State) -> None:
+        if state.accept >= 0:
+            self.accepted.append(state.accept)
+        else:
+            self.accepted.extend(state.accepts)
 
     def step_plain(self, edges: Edges[_State], value: Any) -> None:
         """Advance on one value outside any array element, with no commitments yet."""
