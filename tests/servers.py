@@ -55,7 +55,8 @@ class BuswayServer:
 
 def start_busway(folder: Path, **settings: Any) -> BuswayServer:
     port = free_port()
-    config = Settings(port=port, database_url=str(folder / "busway.db"), **settings)
+    settings.setdefault("database_url", str(folder / "busway.db"))
+    config = Settings(port=port, **settings)
     runtime = Runtime(config)
     server = uvicorn.Server(
         uvicorn.Config(runtime.app(), host="127.0.0.1", port=port, log_level="warning")

@@ -36,6 +36,10 @@ class Settings:
     missed_schedules: str = "once"
     # How long accepted events stay in the log after nothing needs them any more.
     event_retention_hours: int = 24
+    # This node's name in delivery leases (nodes sharing PostgreSQL need distinct names).
+    node_name: str | None = None
+    # HTTP ingress routes, as [[ingress]] tables in the config file (busway.api.ingress).
+    ingress: tuple[Mapping[str, Any], ...] = ()
     log_level: str = "info"
 
     @property
@@ -58,6 +62,7 @@ _ENV = {
     "BUSWAY_MAX_EVENT_BYTES": "max_event_bytes",
     "BUSWAY_MISSED_SCHEDULES": "missed_schedules",
     "BUSWAY_EVENT_RETENTION_HOURS": "event_retention_hours",
+    "BUSWAY_NODE_NAME": "node_name",
 }
 
 

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import contextlib
 import secrets
+import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,8 @@ from busway.api.aws.events import EventsServices, events_api
 from busway.api.aws.scheduler import scheduler_api
 from busway.api.aws.sigv4 import verify_signature
 from busway.api.aws.sqs import sqs_api
+from busway.api.cloudevents import cloudevents_route
+from busway.api.ingress import IngressRoute, ingress_routes
 from busway.arn import Scope
 from busway.clock import Clock, SystemClock
 from busway.config import Settings
@@ -44,9 +47,27 @@ from busway.service.schedules import ScheduleService
 from busway.service.tags import TagService
 from busway.service.targets import TargetService
 from busway.storage.base import Resource
+from busway.storage.postgres import PostgresStore
 from busway.storage.sqlite import SqliteStore
 
-NODE = "local"
+
+def open_store(settings: Settings) -> SqliteStore | PostgresStore:
+    """The backend the database URL names: ``postgresql://`` or SQLite."""
+    url = settings.database_url
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore.deferred(url)
+    return SqliteStore(settings.sqlite_path)
+
+
+def node_name(settings: Settings) -> str:
+    """This process's name in leases. One SQLite file has one server, so a restarted
+    server takes back its own claims at once; nodes sharing PostgreSQL need names of
+    their own (BUSWAY_NODE_NAME, default host:port)."""
+    if settings.node_name:
+        return settings.node_name
+    if settings.database_url.startswith(("postgresql://", "postgres://")):
+        return f"{socket.gethostname()}:{settings.port}"
+    return "local"
 
 
 @dataclass
@@ -59,7 +80,8 @@ class Runtime:
     def __post_init__(self) -> None:
         s = self.settings
         self.scope = Scope(account=s.account_id, region=s.region)
-        self.store = SqliteStore(s.sqlite_path)
+        self.store = open_store(s)
+        self.node = node_name(s)
         catalog = self.store.catalog
         self.router = Router(catalog)
         self.directory = Directory(catalog)
@@ -81,7 +103,7 @@ class Runtime:
             scope=self.scope,
             clock=self.clock,
             hand_off=self._hand_off,
-            node=NODE,
+            node=self.node,
             size_limit=s.max_event_bytes,
         )
         self.senders = Senders(
@@ -95,7 +117,7 @@ class Runtime:
             router=self.router,
             senders=self.senders,
             clock=self.clock,
-            node=NODE,
+            node=self.node,
         )
         self.scheduler = Scheduler(
             store=self.store.schedules,
@@ -103,7 +125,7 @@ class Runtime:
             scope=self.scope,
             clock=self.clock,
             hand_off=self._hand_off,
-            node=NODE,
+            node=self.node,
             missed=MissedPolicy(s.missed_schedules),
         )
         self.janitor = Janitor(
@@ -128,6 +150,7 @@ class Runtime:
         self.queues = QueueService(
             self.store.queues, scope=self.scope, clock=self.clock, base_url=self.base_url
         )
+        self.ingress = [IngressRoute.from_settings(route) for route in s.ingress]
         self._tasks: list[asyncio.Task[None]] = []
 
     def _hand_off(self, claimed: list[Delivery]) -> None:
@@ -142,12 +165,13 @@ class Runtime:
 
     async def start(self) -> None:
         """Load routes, resume what a previous life left unfinished, start delivering."""
+        await self.store.connect()
         await self.buses.ensure_default()
         await self.schedule_groups.ensure_default()
         await self.router.load()
         await self.directory.load()
         self.senders.webhook_secret = await self._webhook_secret()
-        await self.store.events.release(NODE, now=self.clock.now())
+        await self.store.events.release(self.node, now=self.clock.now())
         self._tasks = [
             asyncio.create_task(self.dispatcher.run()),
             asyncio.create_task(self.scheduler.run()),
@@ -163,13 +187,19 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.http.aclose()
-        self.store.close()
+        closed = self.store.close()
+        if closed is not None:
+            await closed
 
     def app(self) -> Starlette:
         authenticate = self._authenticate if self.settings.auth else None
         return create_app(
             [events_api(self.events), sqs_api(self.queues)],
             rest_services=[scheduler_api(self.schedules, self.schedule_groups)],
+            extra_routes=[
+                *ingress_routes(self.ingress, self.events.events),
+                cloudevents_route(self.events.events),
+            ],
             start=self.start,
             stop=self.stop,
             authenticate=authenticate,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from busway.api.aws.endpoint import Authenticate, AwsEndpoint
 from busway.api.aws.protocol import ServiceApi
@@ -18,15 +20,32 @@ from busway.api.aws.rest import RestEndpoint
 from busway.errors import ProtocolError
 
 
+class BuswayApp(Starlette):
+    """Starlette, except that ``POST /`` goes straight to the AWS endpoint: the busiest
+    route skips the middleware and routing layers, which do nothing for it."""
+
+    def __init__(self, endpoint: AwsEndpoint, **options: Any) -> None:
+        super().__init__(**options)
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":
+            await self._endpoint(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(
     services: Sequence[ServiceApi],
     *,
     rest_services: Sequence[ServiceApi] = (),
+    extra_routes: Sequence[Route] = (),
     start: Callable[[], Awaitable[None]],
     stop: Callable[[], Awaitable[None]],
     authenticate: Authenticate | None = None,
-) -> Starlette:
-    """The app; ``start`` and ``stop`` run in its lifespan (the engine's life)."""
+) -> BuswayApp:
+    """The app; ``start`` and ``stop`` run in its lifespan (the engine's life).
+    ``extra_routes`` (ingress, CloudEvents) are matched before the REST services."""
     endpoint = AwsEndpoint(services, authenticate=authenticate)
     rest = [RestEndpoint(service) for service in rest_services]
 
@@ -52,10 +71,12 @@ def create_app(
                 return await service.handle(request)
         return Response(orjson.dumps({"message": "Not Found"}), status_code=404)
 
-    return Starlette(
+    return BuswayApp(
+        endpoint,
         routes=[
-            Route("/", endpoint.handle, methods=["POST"]),
+            Route("/", endpoint, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
+            *extra_routes,
             Route("/{path:path}", by_path, methods=["GET", "POST", "PUT", "DELETE"]),
         ],
         lifespan=lifespan,

@@ -53,7 +53,10 @@ def serve(
             f"refusing to bind {settings.host} without --auth: anyone who can reach it "
             "could publish events"
         )
-    runtime = Runtime(settings)
+    try:
+        runtime = Runtime(settings)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     click.echo(f"busway: serving on {runtime.base_url} (store {settings.database_url})", err=True)
     uvicorn.run(
         runtime.app(),

@@ -45,11 +45,10 @@ class EntryResult:
     error_message: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    event: dict[str, Any]
-    bus: str
-    time: datetime
+_MALFORMED = EntryResult(error_code="MalformedDetail", error_message="Detail is malformed.")
+_NOT_AUTHORIZED = EntryResult(
+    error_code="NotAuthorizedForSourceException", error_message="Not authorized for the source."
+)
 
 
 class Ingest:
@@ -81,17 +80,18 @@ class Ingest:
         if sum(entry_size(entry) for entry in entries) > self.size_limit:
             raise ValidationError("Total size of the entries in the request is over the limit.")
         now = self._clock.now()
+        # Entries without a Time share the request's: formatted once.
+        now_text = format_time(now)
         results: list[EntryResult] = []
         accepted: list[NewEvent] = []
         for entry, event_id in zip(entries, new_event_ids(len(entries)), strict=True):
-            outcome = self._prepare(entry, now, event_id)
+            outcome = self._accept(entry, event_id, now=now, now_text=now_text)
             if isinstance(outcome, EntryResult):
                 results.append(outcome)
                 continue
             results.append(EntryResult(event_id=event_id))
-            stored = self._store_form(outcome, now)
-            if stored is not None:
-                accepted.append(stored)
+            if outcome is not None:
+                accepted.append(outcome)
         await self.append(accepted, now=now)
         return results
 
@@ -121,60 +121,84 @@ class Ingest:
         if claimed:
             self._hand_off(claimed)
 
-    def _prepare(self, entry: Entry, now: datetime, event_id: str) -> Prepared | EntryResult:
-        problem = entry_problem(entry)
-        if problem is not None:
-            return problem
-        assert entry.detail is not None and entry.source and entry.detail_type
-        try:
-            detail = orjson.loads(entry.detail)
-        except orjson.JSONDecodeError:
-            return EntryResult(error_code="MalformedDetail", error_message="Detail is malformed.")
-        if not isinstance(detail, dict):
-            return EntryResult(error_code="MalformedDetail", error_message="Detail is malformed.")
-        if entry.source.startswith("aws."):
-            return EntryResult(
-                error_code="NotAuthorizedForSourceException",
-                error_message="Not authorized for the source.",
-            )
-        time = entry.time or now
+    def _accept(
+        self, entry: Entry, event_id: str, *, now: datetime, now_text: str
+    ) -> NewEvent | EntryResult | None:
+        """The event to store for ``entry``, its error, or None: an entry for a bus that
+        does not exist succeeds and is dropped, as in AWS."""
+        detail = _detail_of(entry)
+        if isinstance(detail, EntryResult):
+            return detail
         bus = bus_name_of(entry.event_bus_name or "default")
+        routes = self._router.routes(bus)
+        if routes is None:
+            return None
+        time = entry.time or now
         event = {
             "version": "0",
             "id": event_id,
             "detail-type": entry.detail_type,
             "source": entry.source,
             "account": self._scope.account,
-            "time": format_time(time),
+            "time": now_text if entry.time is None else format_time(time),
             "region": self._scope.region,
             "resources": list(entry.resources),
             "detail": detail,
         }
-        return Prepared(event, bus, time)
+        return NewEvent(event_id, bus, time, now, orjson.dumps(event), routes.route(event))
 
-    def _store_form(self, prepared: Prepared, now: datetime) -> NewEvent | None:
-        # An entry for a bus that does not exist succeeds and is dropped, as in AWS.
-        routes = self._router.routes(prepared.bus)
-        if routes is None:
-            return None
-        event = prepared.event
-        body = orjson.dumps(event)
-        return NewEvent(event["id"], prepared.bus, prepared.time, now, body, routes.route(event))
+
+def _detail_of(entry: Entry) -> dict[str, Any] | EntryResult:
+    """The entry's parsed Detail, or its error in AWS's order."""
+    problem = entry_problem(entry)
+    if problem is not None:
+        return problem
+    assert entry.detail is not None and entry.source
+    try:
+        detail = orjson.loads(entry.detail)
+    except orjson.JSONDecodeError:
+        return _MALFORMED
+    if not isinstance(detail, dict):
+        return _MALFORMED
+    if entry.source.startswith("aws."):
+        return _NOT_AUTHORIZED
+    return detail
 
 
 def new_event_ids(count: int) -> list[str]:
-    """``count`` random (version 4) UUIDs as text.
-
-    One ``os.urandom`` call for the whole request: each call releases the GIL, and taking
-    it back while the writer thread runs costs more than making the UUID.
-    """
-    raw = os.urandom(16 * count).hex()
+    """``count`` random (version 4) UUIDs as text."""
+    raw = _entropy.take(16 * count).hex()
     ids = []
     for at in range(0, 32 * count, 32):
         h = raw[at : at + 32]
         variant = "89ab"[int(h[16], 16) & 3]
         ids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
     return ids
+
+
+class _Entropy:
+    """Bytes from ``os.urandom``, fetched many requests' worth at a time: each call gives
+    up the GIL, and taking it back while the writer thread runs costs more than the ids."""
+
+    def __init__(self, chunk: int) -> None:
+        self._chunk = chunk
+        self._pool = b""
+        self._at = 0
+        os.register_at_fork(after_in_child=self.reset)
+
+    def take(self, size: int) -> bytes:
+        if self._at + size > len(self._pool):
+            self._pool = os.urandom(max(size, self._chunk))
+            self._at = 0
+        self._at += size
+        return self._pool[self._at - size : self._at]
+
+    def reset(self) -> None:
+        # A forked child must not hand out its parent's ids.
+        self._pool, self._at = b"", 0
+
+
+_entropy = _Entropy(64 * 1024)
 
 
 def entry_problem(entry: Entry) -> EntryResult | None:
@@ -200,5 +224,6 @@ def entry_size(entry: Entry) -> int:
     size = _TIME_ENTRY_BYTES if entry.time is not None else 0
     for text in (entry.source, entry.detail_type, entry.detail, *entry.resources):
         if text:
-            size += len(text.encode())
+            # isascii() is a flag check: most entries skip the encoding.
+            size += len(text) if text.isascii() else len(text.encode())
     return size

@@ -9,16 +9,17 @@ rendered back into the output shape. Errors go out as AWS sends them: ``__type``
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
 from botocore.model import OperationModel, OperationNotFoundError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from busway.api.aws.protocol import ErrorCode, ServiceApi
+from busway.api.aws.put_events import parse_put_events, render_put_events
 from busway.api.aws.shapes import load_service, parse_input, render_output
 from busway.errors import BuswayError, ProtocolError
 
@@ -26,10 +27,18 @@ _log = logging.getLogger("busway.api")
 MAX_BODY_BYTES = 1_310_720
 
 Authenticate = Callable[[Request, bytes], None]
+Convert = Callable[[OperationModel, Mapping[str, Any]], dict[str, Any]]
+# Operations hot enough to have their own input check and output rendering.
+_FAST: dict[tuple[str, str], tuple[Convert, Convert]] = {
+    ("events", "PutEvents"): (parse_put_events, render_put_events),
+}
+_GENERIC: tuple[Convert, Convert] = (parse_input, render_output)
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
 
 class AwsEndpoint:
-    """Dispatches AWS JSON requests to the services registered by target prefix."""
+    """Dispatches AWS JSON requests to the services registered by target prefix; an
+    ASGI application for ``POST /``."""
 
     def __init__(
         self, services: Sequence[ServiceApi], *, authenticate: Authenticate | None = None
@@ -38,35 +47,36 @@ class AwsEndpoint:
         self._authenticate = authenticate
         self._operations: dict[tuple[str, str], OperationModel] = {}
 
-    async def handle(self, request: Request) -> Response:
-        request_id = str(uuid.uuid4())
-        target = request.headers.get("x-amz-target", "")
-        prefix, _, name = target.partition(".")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, body, headers = await self._answer(scope, receive)
+        headers.append((b"content-length", str(len(body)).encode("latin-1")))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _answer(self, scope: Scope, receive: Receive) -> Answer:
+        request_id = new_request_id()
+        prefix, _, name = _header(scope, b"x-amz-target").partition(".")
         service = self._services.get(prefix)
         try:
-            body = await _read_body(request)
+            body = await _read_body(receive)
             if self._authenticate is not None:
-                self._authenticate(request, body)
+                self._authenticate(Request(scope), body)
             if service is None:
                 raise ProtocolError("UnknownOperationException", "")
             answer = await self._handle(service, name, body)
         except Exception as error:
-            return _error_response(service, error, request_id)
-        return Response(
-            orjson.dumps(answer),
-            media_type=service.content_type,
-            headers={"x-amzn-RequestId": request_id},
-        )
+            return _error_answer(service, error, request_id)
+        return 200, orjson.dumps(answer), _headers(service, request_id, [])
 
     async def _handle(self, service: ServiceApi, name: str, body: bytes) -> dict[str, Any]:
         operation = self._operation(service, name)
         handler = service.handlers.get(name)
         if handler is None:
             raise ProtocolError("UnknownOperationException", "")
+        parse, render = _FAST.get((service.name, name), _GENERIC)
         raw = _parse_json(body)
-        params = parse_input(operation, raw)
-        result = await handler(params)
-        return render_output(operation, result or {})
+        result = await handler(parse(operation, raw))
+        return render(operation, result or {})
 
     def _operation(self, service: ServiceApi, name: str) -> OperationModel:
         key = (service.name, name)
@@ -78,10 +88,29 @@ class AwsEndpoint:
         return self._operations[key]
 
 
-async def _read_body(request: Request) -> bytes:
+def new_request_id() -> str:
+    """A random request id in UUID form. Not a secret, so not from ``os.urandom``, whose
+    every call gives up the GIL."""
+    h = f"{random.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            text: str = value.decode("latin-1")
+            return text
+    return ""
+
+
+async def _read_body(receive: Callable[[], Awaitable[Mapping[str, Any]]]) -> bytes:
     chunks = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ProtocolError("ClientDisconnected", "The client went away.")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise ProtocolError(
@@ -90,7 +119,8 @@ async def _read_body(request: Request) -> bytes:
                 status=413,
             )
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _parse_json(body: bytes) -> Mapping[str, Any]:
@@ -107,7 +137,7 @@ def _parse_json(body: bytes) -> Mapping[str, Any]:
     return value
 
 
-def _error_response(service: ServiceApi | None, error: Exception, request_id: str) -> Response:
+def _error_answer(service: ServiceApi | None, error: Exception, request_id: str) -> Answer:
     code = _code_for(service, error)
     message = getattr(error, "message", None) or str(error)
     if code.status >= 500:
@@ -115,12 +145,22 @@ def _error_response(service: ServiceApi | None, error: Exception, request_id: st
         message = "An internal error occurred."
     namespace = service.error_namespace if service else None
     body = {"__type": f"{namespace}#{code.code}" if namespace else code.code, "message": message}
-    headers = {"x-amzn-RequestId": request_id}
+    extra = []
     if code.query_code:
         fault = "Sender" if code.sender_fault else "Receiver"
-        headers["x-amzn-query-error"] = f"{code.query_code};{fault}"
+        extra.append((b"x-amzn-query-error", f"{code.query_code};{fault}".encode("latin-1")))
+    return code.status, orjson.dumps(body), _headers(service, request_id, extra)
+
+
+def _headers(
+    service: ServiceApi | None, request_id: str, extra: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
     media = service.content_type if service else "application/x-amz-json-1.1"
-    return Response(orjson.dumps(body), status_code=code.status, media_type=media, headers=headers)
+    return [
+        (b"content-type", media.encode("latin-1")),
+        (b"x-amzn-requestid", request_id.encode("latin-1")),
+        *extra,
+    ]
 
 
 def _code_for(service: ServiceApi | None, error: Exception) -> ErrorCode:

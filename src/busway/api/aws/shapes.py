@@ -46,6 +46,7 @@ from busway.errors import ProtocolError, ValidationError
 __all__ = [
     "load_service",
     "parse_input",
+    "pattern_of",
     "render_output",
     "to_aws",
     "to_python",
@@ -327,7 +328,7 @@ def _scalar_failures(shape: Shape, value: Any) -> list[str]:
     """The constraints of a scalar ``value`` that fail, in the order AWS prints them."""
     if shape.type_name == "string":
         failures = [rule for rule in _enum_rules(shape) if value not in shape.enum]
-        failures += [r for r in _pattern_rules(shape) if not _pattern(shape).fullmatch(value)]
+        failures += [r for r in _pattern_rules(shape) if not pattern_of(shape).fullmatch(value)]
         return failures + _length_failures(shape, len(value))
     if shape.type_name in _NUMBERS:
         return _range_failures(shape, value)
@@ -421,7 +422,8 @@ def _java_scalar(type_name: str, value: Any) -> str:
 # --- Java regular expressions -------------------------------------------------------
 
 
-def _pattern(shape: Shape) -> re.Pattern[str]:
+def pattern_of(shape: Shape) -> re.Pattern[str]:
+    """The compiled (Python) form of a string shape's Java ``pattern``."""
     return _compile_java(shape.metadata["pattern"])
 
 

@@ -30,6 +30,15 @@ class PostgresStore:
         db = await Database.open(url, min_size=min_size, max_size=max_size)
         return cls(db, flushers=max(1, max_size // 2))
 
+    @classmethod
+    def deferred(cls, url: str, *, max_size: int = 10) -> PostgresStore:
+        """A store whose pool opens later, with ``connect`` (so a server can be assembled
+        before its event loop runs)."""
+        return cls(Database(url=url), flushers=max(1, max_size // 2))
+
+    async def connect(self) -> None:
+        await self.db.connect()
+
     async def close(self) -> None:
         """Finish queued appends, then close every connection."""
         await self.events.close()

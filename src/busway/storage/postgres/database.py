@@ -26,8 +26,15 @@ SQL = load_queries()
 class Database:
     """A pool of connections to one PostgreSQL database (or schema, by search_path)."""
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any = None, *, url: str | None = None) -> None:
         self.pool = pool
+        self._url = url
+
+    async def connect(self, *, min_size: int = 1, max_size: int = 10) -> None:
+        """Open the pool of a database made with only its ``url`` (see ``deferred``)."""
+        if self.pool is None:
+            assert self._url is not None
+            self.pool = (await Database.open(self._url, min_size=min_size, max_size=max_size)).pool
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> Database:

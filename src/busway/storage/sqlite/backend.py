@@ -22,5 +22,9 @@ class SqliteStore:
         self.queues = SqliteQueueStore(self.db)
         self.maintenance = SqliteMaintenance(self.db)
 
+    async def connect(self) -> None:
+        """Nothing to do: the file is open from the start (a store interface shared with
+        PostgreSQL, whose pool opens inside the server's event loop)."""
+
     def close(self) -> None:
         self.db.close()

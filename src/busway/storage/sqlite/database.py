@@ -5,8 +5,8 @@ Every write is a function of a connection, run on the writer thread inside the
 current batch's transaction. A batch runs its jobs one after the other; if one raises,
 the batch is rolled back and run again with each job under its own savepoint, so one
 caller's failure rolls back only its own work (jobs must therefore be safe to run twice:
-they only touch the database). The writer resolves every caller's future after the batch commits:
-an answer always means the data is on disk (group commit, DESIGN.md §3).
+they only touch the database). The writer resolves every caller's future after the
+batch commits: an answer always means the data is on disk (group commit, DESIGN.md §3).
 """
 
 from __future__ import annotations
