@@ -21,6 +21,8 @@ T = TypeVar("T")
 
 # Final, so mypyc keeps these in C statics rather than looking them up in the module dict.
 _MAX_EXACT_INT: Final = 2**53
+# At most this many exact strings in one Edges are scanned rather than hashed.
+_FEW_STRINGS: Final = 6
 # Shared, never written: what a sealed Edges holds where it has nothing.
 _EMPTY_NUMBERS: Final[dict[float, Any]] = {}
 _EMPTY_STRINGS: Final[dict[str, Any]] = {}
@@ -53,9 +55,10 @@ class Edges(Generic[S]):
 
     __slots__ = (
         "absent",
+        "few",
         "kinds",
-        "only_hash",
         "only_key",
+        "only_length",
         "only_target",
         "only_targets",
         "path",
@@ -72,8 +75,9 @@ class Edges(Generic[S]):
         only_targets: tuple[S, ...],
         strings: dict[str, tuple[S, ...]],
     ) -> None:
+        # ``strings`` holds two or more keys (a lone one is ``only_key``).
         # Assigned in this order, so mypyc lays the slots a plain one-string step reads
-        # (path, only_target, only_hash, only_key, absent) out in the object's first
+        # (path, only_target, only_length, only_key, absent) out in the object's first
         # cache line.
         self.path = path  # the id of the path these edges test
         # The one target, when these edges test one exact string and nothing else.
@@ -81,13 +85,30 @@ class Edges(Generic[S]):
         if kinds == _STRINGS and len(only_targets) == 1:
             self.only_target = only_targets[0]
         # Most edges past the first field of a rule test one exact string: kept bare,
-        # a comparison costs less than a hash lookup and touches less memory.
-        self.only_hash = 0 if only_key is None else hash(only_key)
+        # a comparison costs less than a hash lookup and touches less memory. Its
+        # length (a native int in the object) is compared first, so most mismatches
+        # do not touch the key's own memory.
+        self.only_length = -1 if only_key is None else len(only_key)
         self.only_key = only_key
         self.absent: tuple[S, ...] = ()
         self.kinds = kinds  # which conditions are held (the bits above)
         self.only_targets = only_targets
-        self.strings = strings
+        # A few keys: one flat tuple, their lengths, then the keys, then what each
+        # leads to (a lone target bare, else a tuple), scanned in order: one or two
+        # cache lines, where a dict is the dict, its key table and a tuple per key.
+        # Lengths are small ints (shared objects), so a key's own memory is only read
+        # when the lengths agree.
+        self.few: tuple[object, ...] = ()
+        # Many keys: hashed, a lone target held bare (no tuple to follow).
+        self.strings: dict[str, object] = _EMPTY_STRINGS
+        if len(strings) <= _FEW_STRINGS:
+            self.few = (
+                *(len(key) for key in strings),
+                *strings,
+                *(_bare(targets) for targets in strings.values()),
+            )
+        else:
+            self.strings = {key: _bare(targets) for key, targets in strings.items()}
         self.present: tuple[S, ...] = ()
         self.rest: Rest[S] | None = None
 
@@ -99,9 +120,22 @@ class Edges(Generic[S]):
                 if self.fits_only_key(value):
                     out.extend(self.only_targets)
             else:
-                found = self.strings.get(value)
+                few = self.few
+                found: object = None
+                if few:
+                    size = len(value)
+                    count = len(few) // 3
+                    for index in range(count):
+                        if cast(int, few[index]) == size and cast(str, few[count + index]) == value:
+                            found = few[2 * count + index]
+                            break
+                else:
+                    found = self.strings.get(value)
                 if found is not None:
-                    out.extend(found)
+                    if type(found) is tuple:
+                        out.extend(cast(tuple[S, ...], found))
+                    else:
+                        out.append(cast(S, found))
         if kinds & _PRESENT:
             out.extend(self.present)
         rest = self.rest
@@ -109,9 +143,9 @@ class Edges(Generic[S]):
             rest.collect(value, out, kinds)
 
     def fits_only_key(self, value: str) -> bool:
-        """Whether ``value`` is the one exact key (its cached hash is compared first, so
-        a mismatch does not touch the key's own memory)."""
-        return hash(value) == self.only_hash and value == self.only_key
+        """Whether ``value`` is the one exact key (its length is compared first, so
+        most mismatches do not touch the key's own memory)."""
+        return len(value) == self.only_length and value == self.only_key
 
 
 class EdgesBuilder(Generic[S]):
@@ -399,6 +433,11 @@ class Affixes(Generic[S]):
 
 
 _FEW_AFFIXES: Final = 8
+
+
+def _bare(targets: tuple[T, ...]) -> object:
+    """A lone target itself, else the tuple (targets are never tuples themselves)."""
+    return targets[0] if len(targets) == 1 else targets
 
 
 def _tuples(table: dict[Any, list[T]], final: Callable[[T], S]) -> dict[Any, tuple[S, ...]]:
