@@ -179,7 +179,7 @@ class EdgesBuilder(Generic[S]):
         self.absent: list[S] = []
         self.strings: dict[str, list[S]] = {}
         self.present: list[S] = []
-        self.any_tests: list[tuple[Callable[[Any], bool], S]] = []
+        self.any_tests: list[tuple[op.Operator, S]] = []
         self.numbers: dict[float, list[S]] = {}
         self.true: list[S] = []
         self.false: list[S] = []
@@ -190,7 +190,7 @@ class EdgesBuilder(Generic[S]):
         self.folded_prefixes: AffixesBuilder[S] | None = None
         self.folded_suffixes: AffixesBuilder[S] | None = None
         self.ranges: list[tuple[op.Numeric, S]] = []
-        self.string_tests: list[tuple[Callable[[Any], bool], S]] = []
+        self.string_tests: list[tuple[op.Wildcard, S]] = []
         self.addresses: dict[Address, list[S]] = {}
         self.cidrs: list[tuple[Range, S]] = []
 
@@ -240,7 +240,7 @@ class EdgesBuilder(Generic[S]):
             return
         adder = _ADDERS.get(type(operator))
         if adder is None:
-            self.any_tests.append((operator.test, target))
+            self.any_tests.append((operator, target))
         else:
             adder(self, operator, target)
 
@@ -273,10 +273,12 @@ class Rest(Generic[S]):
         # Assigned in this order, so mypyc lays the commonest conditions (prefix,
         # anything-but, range, equals-ignore-case, wildcard) out in the first cache line.
         self.prefixes = _sealed(built.prefixes, final)
-        self.any_tests = tuple((test, final(target)) for test, target in built.any_tests)
+        # Tests are the operators themselves, each followed by its target in one flat
+        # tuple: no bound method or pair tuple to follow, and a native call.
+        self.any_tests = _flat_tests(built.any_tests, final)
         self.ranges = tuple(Bounds(numeric, final(target)) for numeric, target in built.ranges)
         self.folded: dict[str, tuple[S, ...]] = _tuples(built.folded, final) or _EMPTY_STRINGS
-        self.string_tests = tuple((test, final(target)) for test, target in built.string_tests)
+        self.string_tests = _flat_tests(built.string_tests, final)
         self.suffixes = _sealed(built.suffixes, final)
         self.numbers: dict[float, tuple[S, ...]] = _tuples(built.numbers, final) or _EMPTY_NUMBERS
         self.cidrs = tuple((ip_range, final(target)) for ip_range, target in built.cidrs)
@@ -306,9 +308,10 @@ class Rest(Generic[S]):
             elif value is False:
                 out.extend(self.false)
         if kinds & _ANY_TESTS:
-            for test, target in self.any_tests:
-                if test(value):
-                    out.append(target)
+            tests = self.any_tests
+            for index in range(0, len(tests), 2):
+                if cast(op.Operator, tests[index]).test(value):
+                    out.append(cast(S, tests[index + 1]))
 
     def number_targets(self, value: int | float, out: list[S]) -> None:
         numbers = self.numbers
@@ -331,9 +334,10 @@ class Rest(Generic[S]):
         if kinds & _FOLDED:
             self._folded_targets(value.lower(), out)
         if kinds & _STRING_TESTS:
-            for test, target in self.string_tests:
-                if test(value):
-                    out.append(target)
+            tests = self.string_tests
+            for index in range(0, len(tests), 2):
+                if cast(op.Wildcard, tests[index]).test(value):
+                    out.append(cast(S, tests[index + 1]))
         if kinds & _ADDRESSES:
             self._address_targets(value, out)
 
@@ -435,6 +439,14 @@ class Affixes(Generic[S]):
 _FEW_AFFIXES: Final = 8
 
 
+def _flat_tests(tests: list[tuple[Any, T]], final: Callable[[T], S]) -> tuple[object, ...]:
+    """``(operator, target)`` pairs as one flat tuple, each target ``final(target)``."""
+    flat: list[object] = []
+    for operator, target in tests:
+        flat += (operator, final(target))
+    return tuple(flat)
+
+
 def _bare(targets: tuple[T, ...]) -> object:
     """A lone target itself, else the tuple (targets are never tuples themselves)."""
     return targets[0] if len(targets) == 1 else targets
@@ -499,7 +511,7 @@ def _add_range(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
 
 
 def _add_string_test(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
-    edges.string_tests.append((operator.test, target))
+    edges.string_tests.append((operator, target))
 
 
 def _add_address(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
