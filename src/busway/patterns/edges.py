@@ -102,11 +102,7 @@ class Edges(Generic[S]):
         # Many keys: hashed, a lone target held bare (no tuple to follow).
         self.strings: dict[str, object] = _EMPTY_STRINGS
         if len(strings) <= _FEW_STRINGS:
-            self.few = (
-                *(len(key) for key in strings),
-                *strings,
-                *(_bare(targets) for targets in strings.values()),
-            )
+            self.few = _few_strings(strings)
         else:
             self.strings = {key: _bare(targets) for key, targets in strings.items()}
         self.present: tuple[S, ...] = ()
@@ -121,21 +117,9 @@ class Edges(Generic[S]):
                     out.extend(self.only_targets)
             else:
                 few = self.few
-                found: object = None
-                if few:
-                    size = len(value)
-                    count = len(few) // 3
-                    for index in range(count):
-                        if cast(int, few[index]) == size and cast(str, few[count + index]) == value:
-                            found = few[2 * count + index]
-                            break
-                else:
-                    found = self.strings.get(value)
+                found = _few_get(few, value) if few else self.strings.get(value)
                 if found is not None:
-                    if type(found) is tuple:
-                        out.extend(cast(tuple[S, ...], found))
-                    else:
-                        out.append(cast(S, found))
+                    _add_found(found, out)
         if kinds & _PRESENT:
             out.extend(self.present)
         rest = self.rest
@@ -162,10 +146,12 @@ class EdgesBuilder(Generic[S]):
         "cidrs",
         "false",
         "folded",
+        "folded_few",
         "folded_prefixes",
         "folded_suffixes",
         "null",
         "numbers",
+        "prefix_pairs",
         "prefixes",
         "present",
         "ranges",
@@ -258,13 +244,16 @@ class Rest(Generic[S]):
         "cidrs",
         "false",
         "folded",
+        "folded_few",
         "folded_prefixes",
         "folded_suffixes",
         "null",
         "numbers",
+        "prefix_pairs",
         "prefixes",
         "ranges",
         "string_tests",
+        "suffix_pairs",
         "suffixes",
         "true",
     )
@@ -272,14 +261,23 @@ class Rest(Generic[S]):
     def __init__(self, built: EdgesBuilder[T], final: Callable[[T], S]) -> None:
         # Assigned in this order, so mypyc lays the commonest conditions (prefix,
         # anything-but, range, equals-ignore-case, wildcard) out in the first cache line.
-        self.prefixes = _sealed(built.prefixes, final)
+        # A few prefixes (or suffixes) are one flat tuple here, affix then target, with
+        # no Affixes object to follow; many are hashed in an Affixes.
+        self.prefix_pairs, self.prefixes = _split(_sealed(built.prefixes, final))
         # Tests are the operators themselves, each followed by its target in one flat
         # tuple: no bound method or pair tuple to follow, and a native call.
         self.any_tests = _flat_tests(built.any_tests, final)
         self.ranges = tuple(Bounds(numeric, final(target)) for numeric, target in built.ranges)
-        self.folded: dict[str, tuple[S, ...]] = _tuples(built.folded, final) or _EMPTY_STRINGS
+        folded = _tuples(built.folded, final)
+        # A few folded strings are one flat tuple as Edges.few, many a dict.
+        self.folded_few: tuple[object, ...] = ()
+        self.folded: dict[str, object] = _EMPTY_STRINGS
+        if len(folded) <= _FEW_STRINGS:
+            self.folded_few = _few_strings(folded)
+        else:
+            self.folded = {key: _bare(targets) for key, targets in folded.items()}
         self.string_tests = _flat_tests(built.string_tests, final)
-        self.suffixes = _sealed(built.suffixes, final)
+        self.suffix_pairs, self.suffixes = _split(_sealed(built.suffixes, final))
         self.numbers: dict[float, tuple[S, ...]] = _tuples(built.numbers, final) or _EMPTY_NUMBERS
         self.cidrs = tuple((ip_range, final(target)) for ip_range, target in built.cidrs)
         self.addresses: dict[Address, tuple[S, ...]] = (
@@ -327,10 +325,16 @@ class Rest(Generic[S]):
                     out.append(bounds.target)
 
     def string_targets(self, value: str, out: list[S], kinds: int) -> None:
-        if kinds & _PREFIXES and self.prefixes is not None:
-            self.prefixes.collect(value, out)
-        if kinds & _SUFFIXES and self.suffixes is not None:
-            self.suffixes.collect(value, out)
+        if kinds & _PREFIXES:
+            if self.prefix_pairs:
+                _affix_targets(self.prefix_pairs, value, out, False)
+            elif self.prefixes is not None:
+                self.prefixes.collect(value, out)
+        if kinds & _SUFFIXES:
+            if self.suffix_pairs:
+                _affix_targets(self.suffix_pairs, value, out, True)
+            elif self.suffixes is not None:
+                self.suffixes.collect(value, out)
         if kinds & _FOLDED:
             self._folded_targets(value.lower(), out)
         if kinds & _STRING_TESTS:
@@ -342,9 +346,10 @@ class Rest(Generic[S]):
             self._address_targets(value, out)
 
     def _folded_targets(self, lowered: str, out: list[S]) -> None:
-        found = self.folded.get(lowered)
+        few = self.folded_few
+        found = _few_get(few, lowered) if few else self.folded.get(lowered)
         if found is not None:
-            out.extend(found)
+            _add_found(found, out)
         if self.folded_prefixes is not None:
             self.folded_prefixes.collect(lowered, out)
         if self.folded_suffixes is not None:
@@ -420,11 +425,8 @@ class Affixes(Generic[S]):
 
     def collect(self, value: str, result: list[S]) -> None:
         """Add the targets of every affix ``value`` has to ``result``."""
-        pairs = self.pairs
-        for index in range(0, len(pairs), 2):
-            affix = cast(str, pairs[index])
-            if value.endswith(affix) if self.from_end else value.startswith(affix):
-                result.append(cast(S, pairs[index + 1]))
+        if self.pairs:
+            _affix_targets(self.pairs, value, result, self.from_end)
         tables = self.tables
         if not tables:
             return
@@ -437,6 +439,49 @@ class Affixes(Generic[S]):
 
 
 _FEW_AFFIXES: Final = 8
+
+
+def _affix_targets(pairs: tuple[object, ...], value: str, out: list[S], from_end: bool) -> None:
+    """Add the target of each affix in ``pairs`` (affix, target, ...) ``value`` has."""
+    for index in range(0, len(pairs), 2):
+        affix = cast(str, pairs[index])
+        if value.endswith(affix) if from_end else value.startswith(affix):
+            out.append(cast(S, pairs[index + 1]))
+
+
+def _split(affixes: Affixes[S] | None) -> tuple[tuple[object, ...], Affixes[S] | None]:
+    """A few affixes as their flat pairs (no Affixes kept), or many as the Affixes."""
+    if affixes is None or affixes.pairs:
+        return (() if affixes is None else affixes.pairs), None
+    return (), affixes
+
+
+def _few_strings(table: dict[str, tuple[T, ...]]) -> tuple[object, ...]:
+    """A few keys as one flat tuple: their lengths, then the keys, then what each leads
+    to (see ``_bare``)."""
+    return (
+        *(len(key) for key in table),
+        *table,
+        *(_bare(targets) for targets in table.values()),
+    )
+
+
+def _few_get(few: tuple[object, ...], value: str) -> object:
+    """What ``value`` leads to in a ``_few_strings`` tuple, or None."""
+    size = len(value)
+    count = len(few) // 3
+    for index in range(count):
+        if cast(int, few[index]) == size and cast(str, few[count + index]) == value:
+            return few[2 * count + index]
+    return None
+
+
+def _add_found(found: object, out: list[S]) -> None:
+    """Add a lone target or a tuple of them (see ``_bare``) to ``out``."""
+    if type(found) is tuple:
+        out.extend(cast(tuple[S, ...], found))
+    else:
+        out.append(cast(S, found))
 
 
 def _flat_tests(tests: list[tuple[Any, T]], final: Callable[[T], S]) -> tuple[object, ...]:
