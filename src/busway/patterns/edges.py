@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, Final, Generic, TypeVar, cast
 
 from busway.patterns import operators as op
-from busway.patterns.ipaddr import Address, Range, in_range, parse_ip
+from busway.patterns.ipaddr import Address, Range, parse_ip
 from busway.patterns.numbers import to_double
 
 S = TypeVar("S")
@@ -143,6 +143,7 @@ class EdgesBuilder(Generic[S]):
         "absent",
         "addresses",
         "any_tests",
+        "bounds",
         "cidrs",
         "false",
         "folded",
@@ -241,6 +242,7 @@ class Rest(Generic[S]):
     __slots__ = (
         "addresses",
         "any_tests",
+        "bounds",
         "cidrs",
         "false",
         "folded",
@@ -267,7 +269,10 @@ class Rest(Generic[S]):
         # Tests are the operators themselves, each followed by its target in one flat
         # tuple: no bound method or pair tuple to follow, and a native call.
         self.any_tests = _flat_tests(built.any_tests, final)
-        self.ranges = tuple(Bounds(numeric, final(target)) for numeric, target in built.ranges)
+        ranges = tuple(Bounds(numeric, final(target)) for numeric, target in built.ranges)
+        # A lone range (the commonest case) is held bare, with no tuple to follow.
+        self.bounds: Bounds[S] | None = ranges[0] if len(ranges) == 1 else None
+        self.ranges = () if len(ranges) == 1 else ranges
         folded = _tuples(built.folded, final)
         # A few folded strings are one flat tuple as Edges.few, many a dict.
         self.folded_few: tuple[object, ...] = ()
@@ -279,7 +284,12 @@ class Rest(Generic[S]):
         self.string_tests = _flat_tests(built.string_tests, final)
         self.suffix_pairs, self.suffixes = _split(_sealed(built.suffixes, final))
         self.numbers: dict[float, tuple[S, ...]] = _tuples(built.numbers, final) or _EMPTY_NUMBERS
-        self.cidrs = tuple((ip_range, final(target)) for ip_range, target in built.cidrs)
+        # CIDR blocks flat: bits, bottom, top and target for each, in one tuple.
+        self.cidrs: tuple[object, ...] = tuple(
+            item
+            for (bits, bottom, top), target in built.cidrs
+            for item in (bits, bottom, top, final(target))
+        )
         self.addresses: dict[Address, tuple[S, ...]] = (
             _tuples(built.addresses, final) or _EMPTY_ADDRESSES
         )
@@ -317,6 +327,11 @@ class Rest(Generic[S]):
             found = numbers.get(_number_key(value))
             if found is not None:
                 out.extend(found)
+        bounds = self.bounds
+        if bounds is not None:
+            if bounds.hold(to_double(value)):
+                out.append(bounds.target)
+            return
         ranges = self.ranges
         if ranges:
             number = to_double(value)
@@ -362,9 +377,15 @@ class Rest(Generic[S]):
         found = self.addresses.get(address)
         if found is not None:
             out.extend(found)
-        for ip_range, target in self.cidrs:
-            if in_range(address, ip_range):
-                out.append(target)
+        cidrs = self.cidrs
+        if not cidrs:
+            return
+        bits, number = address
+        for index in range(0, len(cidrs), 4):
+            if cast(int, cidrs[index]) == bits and cast(int, cidrs[index + 1]) <= number <= cast(
+                int, cidrs[index + 2]
+            ):
+                out.append(cast(S, cidrs[index + 3]))
 
 
 class Bounds(Generic[S]):
