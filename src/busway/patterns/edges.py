@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, Final, Generic, TypeVar, cast
 
 from busway.patterns import operators as op
-from busway.patterns.ipaddr import Address, Range, in_range, parse_ip
+from busway.patterns.ipaddr import Address, Range, parse_ip
 from busway.patterns.numbers import to_double
 
 S = TypeVar("S")
@@ -21,6 +21,8 @@ T = TypeVar("T")
 
 # Final, so mypyc keeps these in C statics rather than looking them up in the module dict.
 _MAX_EXACT_INT: Final = 2**53
+# At most this many exact strings in one Edges are scanned rather than hashed.
+_FEW_STRINGS: Final = 6
 # Shared, never written: what a sealed Edges holds where it has nothing.
 _EMPTY_NUMBERS: Final[dict[float, Any]] = {}
 _EMPTY_STRINGS: Final[dict[str, Any]] = {}
@@ -53,9 +55,10 @@ class Edges(Generic[S]):
 
     __slots__ = (
         "absent",
+        "few",
         "kinds",
-        "only_hash",
         "only_key",
+        "only_length",
         "only_target",
         "only_targets",
         "path",
@@ -72,8 +75,9 @@ class Edges(Generic[S]):
         only_targets: tuple[S, ...],
         strings: dict[str, tuple[S, ...]],
     ) -> None:
+        # ``strings`` holds two or more keys (a lone one is ``only_key``).
         # Assigned in this order, so mypyc lays the slots a plain one-string step reads
-        # (path, only_target, only_hash, only_key, absent) out in the object's first
+        # (path, only_target, only_length, only_key, absent) out in the object's first
         # cache line.
         self.path = path  # the id of the path these edges test
         # The one target, when these edges test one exact string and nothing else.
@@ -81,13 +85,26 @@ class Edges(Generic[S]):
         if kinds == _STRINGS and len(only_targets) == 1:
             self.only_target = only_targets[0]
         # Most edges past the first field of a rule test one exact string: kept bare,
-        # a comparison costs less than a hash lookup and touches less memory.
-        self.only_hash = 0 if only_key is None else hash(only_key)
+        # a comparison costs less than a hash lookup and touches less memory. Its
+        # length (a native int in the object) is compared first, so most mismatches
+        # do not touch the key's own memory.
+        self.only_length = -1 if only_key is None else len(only_key)
         self.only_key = only_key
         self.absent: tuple[S, ...] = ()
         self.kinds = kinds  # which conditions are held (the bits above)
         self.only_targets = only_targets
-        self.strings = strings
+        # A few keys: one flat tuple, their lengths, then the keys, then what each
+        # leads to (a lone target bare, else a tuple), scanned in order: one or two
+        # cache lines, where a dict is the dict, its key table and a tuple per key.
+        # Lengths are small ints (shared objects), so a key's own memory is only read
+        # when the lengths agree.
+        self.few: tuple[object, ...] = ()
+        # Many keys: hashed, a lone target held bare (no tuple to follow).
+        self.strings: dict[str, object] = _EMPTY_STRINGS
+        if len(strings) <= _FEW_STRINGS:
+            self.few = _few_strings(strings)
+        else:
+            self.strings = {key: _bare(targets) for key, targets in strings.items()}
         self.present: tuple[S, ...] = ()
         self.rest: Rest[S] | None = None
 
@@ -99,9 +116,10 @@ class Edges(Generic[S]):
                 if self.fits_only_key(value):
                     out.extend(self.only_targets)
             else:
-                found = self.strings.get(value)
+                few = self.few
+                found = _few_get(few, value) if few else self.strings.get(value)
                 if found is not None:
-                    out.extend(found)
+                    _add_found(found, out)
         if kinds & _PRESENT:
             out.extend(self.present)
         rest = self.rest
@@ -109,9 +127,9 @@ class Edges(Generic[S]):
             rest.collect(value, out, kinds)
 
     def fits_only_key(self, value: str) -> bool:
-        """Whether ``value`` is the one exact key (its cached hash is compared first, so
-        a mismatch does not touch the key's own memory)."""
-        return hash(value) == self.only_hash and value == self.only_key
+        """Whether ``value`` is the one exact key (its length is compared first, so
+        most mismatches do not touch the key's own memory)."""
+        return len(value) == self.only_length and value == self.only_key
 
 
 class EdgesBuilder(Generic[S]):
@@ -125,13 +143,16 @@ class EdgesBuilder(Generic[S]):
         "absent",
         "addresses",
         "any_tests",
+        "bounds",
         "cidrs",
         "false",
         "folded",
+        "folded_few",
         "folded_prefixes",
         "folded_suffixes",
         "null",
         "numbers",
+        "prefix_pairs",
         "prefixes",
         "present",
         "ranges",
@@ -145,7 +166,7 @@ class EdgesBuilder(Generic[S]):
         self.absent: list[S] = []
         self.strings: dict[str, list[S]] = {}
         self.present: list[S] = []
-        self.any_tests: list[tuple[Callable[[Any], bool], S]] = []
+        self.any_tests: list[tuple[op.Operator, S]] = []
         self.numbers: dict[float, list[S]] = {}
         self.true: list[S] = []
         self.false: list[S] = []
@@ -156,7 +177,7 @@ class EdgesBuilder(Generic[S]):
         self.folded_prefixes: AffixesBuilder[S] | None = None
         self.folded_suffixes: AffixesBuilder[S] | None = None
         self.ranges: list[tuple[op.Numeric, S]] = []
-        self.string_tests: list[tuple[Callable[[Any], bool], S]] = []
+        self.string_tests: list[tuple[op.Wildcard, S]] = []
         self.addresses: dict[Address, list[S]] = {}
         self.cidrs: list[tuple[Range, S]] = []
 
@@ -206,7 +227,7 @@ class EdgesBuilder(Generic[S]):
             return
         adder = _ADDERS.get(type(operator))
         if adder is None:
-            self.any_tests.append((operator.test, target))
+            self.any_tests.append((operator, target))
         else:
             adder(self, operator, target)
 
@@ -221,16 +242,20 @@ class Rest(Generic[S]):
     __slots__ = (
         "addresses",
         "any_tests",
+        "bounds",
         "cidrs",
         "false",
         "folded",
+        "folded_few",
         "folded_prefixes",
         "folded_suffixes",
         "null",
         "numbers",
+        "prefix_pairs",
         "prefixes",
         "ranges",
         "string_tests",
+        "suffix_pairs",
         "suffixes",
         "true",
     )
@@ -238,14 +263,33 @@ class Rest(Generic[S]):
     def __init__(self, built: EdgesBuilder[T], final: Callable[[T], S]) -> None:
         # Assigned in this order, so mypyc lays the commonest conditions (prefix,
         # anything-but, range, equals-ignore-case, wildcard) out in the first cache line.
-        self.prefixes = _sealed(built.prefixes, final)
-        self.any_tests = tuple((test, final(target)) for test, target in built.any_tests)
-        self.ranges = tuple(Bounds(numeric, final(target)) for numeric, target in built.ranges)
-        self.folded: dict[str, tuple[S, ...]] = _tuples(built.folded, final) or _EMPTY_STRINGS
-        self.string_tests = tuple((test, final(target)) for test, target in built.string_tests)
-        self.suffixes = _sealed(built.suffixes, final)
+        # A few prefixes (or suffixes) are one flat tuple here, affix then target, with
+        # no Affixes object to follow; many are hashed in an Affixes.
+        self.prefix_pairs, self.prefixes = _split(_sealed(built.prefixes, final))
+        # Tests are the operators themselves, each followed by its target in one flat
+        # tuple: no bound method or pair tuple to follow, and a native call.
+        self.any_tests = _flat_tests(built.any_tests, final)
+        ranges = tuple(Bounds(numeric, final(target)) for numeric, target in built.ranges)
+        # A lone range (the commonest case) is held bare, with no tuple to follow.
+        self.bounds: Bounds[S] | None = ranges[0] if len(ranges) == 1 else None
+        self.ranges = () if len(ranges) == 1 else ranges
+        folded = _tuples(built.folded, final)
+        # A few folded strings are one flat tuple as Edges.few, many a dict.
+        self.folded_few: tuple[object, ...] = ()
+        self.folded: dict[str, object] = _EMPTY_STRINGS
+        if len(folded) <= _FEW_STRINGS:
+            self.folded_few = _few_strings(folded)
+        else:
+            self.folded = {key: _bare(targets) for key, targets in folded.items()}
+        self.string_tests = _flat_tests(built.string_tests, final)
+        self.suffix_pairs, self.suffixes = _split(_sealed(built.suffixes, final))
         self.numbers: dict[float, tuple[S, ...]] = _tuples(built.numbers, final) or _EMPTY_NUMBERS
-        self.cidrs = tuple((ip_range, final(target)) for ip_range, target in built.cidrs)
+        # CIDR blocks flat: bits, bottom, top and target for each, in one tuple.
+        self.cidrs: tuple[object, ...] = tuple(
+            item
+            for (bits, bottom, top), target in built.cidrs
+            for item in (bits, bottom, top, final(target))
+        )
         self.addresses: dict[Address, tuple[S, ...]] = (
             _tuples(built.addresses, final) or _EMPTY_ADDRESSES
         )
@@ -272,9 +316,10 @@ class Rest(Generic[S]):
             elif value is False:
                 out.extend(self.false)
         if kinds & _ANY_TESTS:
-            for test, target in self.any_tests:
-                if test(value):
-                    out.append(target)
+            tests = self.any_tests
+            for index in range(0, len(tests), 2):
+                if cast(op.Operator, tests[index]).test(value):
+                    out.append(cast(S, tests[index + 1]))
 
     def number_targets(self, value: int | float, out: list[S]) -> None:
         numbers = self.numbers
@@ -282,6 +327,11 @@ class Rest(Generic[S]):
             found = numbers.get(_number_key(value))
             if found is not None:
                 out.extend(found)
+        bounds = self.bounds
+        if bounds is not None:
+            if bounds.hold(to_double(value)):
+                out.append(bounds.target)
+            return
         ranges = self.ranges
         if ranges:
             number = to_double(value)
@@ -290,23 +340,31 @@ class Rest(Generic[S]):
                     out.append(bounds.target)
 
     def string_targets(self, value: str, out: list[S], kinds: int) -> None:
-        if kinds & _PREFIXES and self.prefixes is not None:
-            self.prefixes.collect(value, out)
-        if kinds & _SUFFIXES and self.suffixes is not None:
-            self.suffixes.collect(value, out)
+        if kinds & _PREFIXES:
+            if self.prefix_pairs:
+                _affix_targets(self.prefix_pairs, value, out, False)
+            elif self.prefixes is not None:
+                self.prefixes.collect(value, out)
+        if kinds & _SUFFIXES:
+            if self.suffix_pairs:
+                _affix_targets(self.suffix_pairs, value, out, True)
+            elif self.suffixes is not None:
+                self.suffixes.collect(value, out)
         if kinds & _FOLDED:
             self._folded_targets(value.lower(), out)
         if kinds & _STRING_TESTS:
-            for test, target in self.string_tests:
-                if test(value):
-                    out.append(target)
+            tests = self.string_tests
+            for index in range(0, len(tests), 2):
+                if cast(op.Wildcard, tests[index]).test(value):
+                    out.append(cast(S, tests[index + 1]))
         if kinds & _ADDRESSES:
             self._address_targets(value, out)
 
     def _folded_targets(self, lowered: str, out: list[S]) -> None:
-        found = self.folded.get(lowered)
+        few = self.folded_few
+        found = _few_get(few, lowered) if few else self.folded.get(lowered)
         if found is not None:
-            out.extend(found)
+            _add_found(found, out)
         if self.folded_prefixes is not None:
             self.folded_prefixes.collect(lowered, out)
         if self.folded_suffixes is not None:
@@ -319,9 +377,15 @@ class Rest(Generic[S]):
         found = self.addresses.get(address)
         if found is not None:
             out.extend(found)
-        for ip_range, target in self.cidrs:
-            if in_range(address, ip_range):
-                out.append(target)
+        cidrs = self.cidrs
+        if not cidrs:
+            return
+        bits, number = address
+        for index in range(0, len(cidrs), 4):
+            if cast(int, cidrs[index]) == bits and cast(int, cidrs[index + 1]) <= number <= cast(
+                int, cidrs[index + 2]
+            ):
+                out.append(cast(S, cidrs[index + 3]))
 
 
 class Bounds(Generic[S]):
@@ -382,11 +446,8 @@ class Affixes(Generic[S]):
 
     def collect(self, value: str, result: list[S]) -> None:
         """Add the targets of every affix ``value`` has to ``result``."""
-        pairs = self.pairs
-        for index in range(0, len(pairs), 2):
-            affix = cast(str, pairs[index])
-            if value.endswith(affix) if self.from_end else value.startswith(affix):
-                result.append(cast(S, pairs[index + 1]))
+        if self.pairs:
+            _affix_targets(self.pairs, value, result, self.from_end)
         tables = self.tables
         if not tables:
             return
@@ -399,6 +460,62 @@ class Affixes(Generic[S]):
 
 
 _FEW_AFFIXES: Final = 8
+
+
+def _affix_targets(pairs: tuple[object, ...], value: str, out: list[S], from_end: bool) -> None:
+    """Add the target of each affix in ``pairs`` (affix, target, ...) ``value`` has."""
+    for index in range(0, len(pairs), 2):
+        affix = cast(str, pairs[index])
+        if value.endswith(affix) if from_end else value.startswith(affix):
+            out.append(cast(S, pairs[index + 1]))
+
+
+def _split(affixes: Affixes[S] | None) -> tuple[tuple[object, ...], Affixes[S] | None]:
+    """A few affixes as their flat pairs (no Affixes kept), or many as the Affixes."""
+    if affixes is None or affixes.pairs:
+        return (() if affixes is None else affixes.pairs), None
+    return (), affixes
+
+
+def _few_strings(table: dict[str, tuple[T, ...]]) -> tuple[object, ...]:
+    """A few keys as one flat tuple: their lengths, then the keys, then what each leads
+    to (see ``_bare``)."""
+    return (
+        *(len(key) for key in table),
+        *table,
+        *(_bare(targets) for targets in table.values()),
+    )
+
+
+def _few_get(few: tuple[object, ...], value: str) -> object:
+    """What ``value`` leads to in a ``_few_strings`` tuple, or None."""
+    size = len(value)
+    count = len(few) // 3
+    for index in range(count):
+        if cast(int, few[index]) == size and cast(str, few[count + index]) == value:
+            return few[2 * count + index]
+    return None
+
+
+def _add_found(found: object, out: list[S]) -> None:
+    """Add a lone target or a tuple of them (see ``_bare``) to ``out``."""
+    if type(found) is tuple:
+        out.extend(cast(tuple[S, ...], found))
+    else:
+        out.append(cast(S, found))
+
+
+def _flat_tests(tests: list[tuple[Any, T]], final: Callable[[T], S]) -> tuple[object, ...]:
+    """``(operator, target)`` pairs as one flat tuple, each target ``final(target)``."""
+    flat: list[object] = []
+    for operator, target in tests:
+        flat += (operator, final(target))
+    return tuple(flat)
+
+
+def _bare(targets: tuple[T, ...]) -> object:
+    """A lone target itself, else the tuple (targets are never tuples themselves)."""
+    return targets[0] if len(targets) == 1 else targets
 
 
 def _tuples(table: dict[Any, list[T]], final: Callable[[T], S]) -> dict[Any, tuple[S, ...]]:
@@ -460,7 +577,7 @@ def _add_range(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
 
 
 def _add_string_test(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
-    edges.string_tests.append((operator.test, target))
+    edges.string_tests.append((operator, target))
 
 
 def _add_address(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
