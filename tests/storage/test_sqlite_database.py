@@ -122,3 +122,35 @@ def test_ids_stay_consistent_after_a_failed_batch(db: Database) -> None:
     returned = [(d.id, d.event_id, d.rule) for d in outcomes[0] + outcomes[2]]
     assert returned == stored_deliveries(db)
     assert {row[1] for row in returned} == {"a", "b"}
+
+
+def synchronous_setting(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA synchronous").fetchone()[0])
+
+
+def test_work_that_need_not_be_durable_commits_without_a_sync(db: Database) -> None:
+    lazy = db.submit(synchronous_setting, durable=False).result(5)
+    durable = db.submit(synchronous_setting).result(5)
+    assert (lazy, durable) == (1, 2)  # NORMAL, then FULL again
+    db.submit(note("kept"), durable=False).result(5)
+    assert notes(db) == ["kept"]
+
+
+def test_a_batch_with_any_durable_job_is_synced(db: Database) -> None:
+    held, release = threading.Event(), threading.Event()
+    first = db.submit(lambda c: (held.set(), release.wait(5)))
+    held.wait(5)
+    lazy = db.submit(synchronous_setting, durable=False)
+    db.submit(note("durable"))
+    release.set()
+    first.result(5)
+    assert lazy.result(5) == 2
+
+
+def test_the_writer_leaves_checkpoints_to_their_own_thread(db: Database) -> None:
+    assert db.write_sync(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+    for n in range(20):
+        db.write_sync(note(f"n{n}"))
+    busy, frames, copied = db.checkpoint()
+    assert busy == 0
+    assert frames == copied > 0

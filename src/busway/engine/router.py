@@ -8,7 +8,7 @@ waits for a rebuild and never sees half of one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +36,10 @@ class BusRoutes:
 class Router:
     """The routes of every bus, kept in step with the catalog."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, on_change: Callable[[], None] | None = None) -> None:
+        """``on_change`` is called after every swap of a bus's routes."""
         self._catalog = catalog
+        self._on_change = on_change
         self._buses: dict[str, BusRoutes] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -59,6 +61,8 @@ class Router:
                 for rule in rules
             }
             self._buses[bus] = await asyncio.to_thread(_compile, rules, targets)
+        if self._on_change is not None:
+            self._on_change()
 
     def forget(self, bus: str) -> None:
         self._buses.pop(bus, None)

@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 from busway.engine.directory import Directory
 from busway.engine.ingest import Ingest
 from busway.engine.senders.http import HttpSender
@@ -60,10 +62,12 @@ class Senders:
         delivery: Delivery,
         *,
         target: Target,
-        event: Mapping[str, Any],
+        event: Mapping[str, Any] | None,
         payload: str,
         now: datetime,
     ) -> SendResult:
+        """Send ``payload`` (rendered for ``target``) for ``delivery``. ``event`` None
+        means the delivery's body, parsed only for the kinds that read the event."""
         kind = target_kind(target.arn)
         if kind is TargetKind.WEBHOOK:
             return await self.http.send_webhook(
@@ -74,6 +78,7 @@ class Senders:
                 now=now,
             )
         if kind is TargetKind.API_DESTINATION:
+            event = orjson.loads(delivery.body) if event is None else event
             return await self._send_to_destination(target, event=event, payload=payload, now=now)
         if kind is TargetKind.QUEUE:
             group = (target.setting("sqs_parameters") or {}).get("message_group_id")
@@ -81,7 +86,9 @@ class Senders:
                 queue_arn=target.arn, body=payload, now=now, message_group_id=group
             )
         if kind is TargetKind.EVENT_BUS:
-            return await self._forward(target, event)
+            return await self._forward(
+                target, orjson.loads(delivery.body) if event is None else event
+            )
         if kind is TargetKind.LOG:
             _log.info("%s %s", target.arn, payload)
             return SendResult.delivered()

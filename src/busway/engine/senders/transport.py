@@ -22,6 +22,7 @@ from busway.engine.senders.egress import (
     literal_address,
     resolve_permitted,
 )
+from busway.engine.senders.plain import PlainClient
 from busway.engine.senders.request import Answer, Call
 
 SCHEMES: Final = frozenset({"http", "https"})
@@ -100,6 +101,17 @@ class Transport:
         self._session = session
         # Host names and permitted IP literals, so that each is parsed and checked once.
         self._cleared: set[str] = set()
+        # Only when no session was given: a caller's session (custom TLS, tests) is used
+        # for every request.
+        self._plain = (
+            PlainClient(
+                egress=egress,
+                max_response_bytes=max_response_bytes,
+                max_connections=max_connections,
+            )
+            if session is None
+            else None
+        )
 
     async def fetch(self, call: Call) -> Answer:
         """Make ``call`` and read its answer.
@@ -110,6 +122,8 @@ class Transport:
         url = call.url
         if url.scheme not in SCHEMES or not url.host:
             raise ValueError(f"Not an http(s) URL: {url}")
+        if self._plain is not None and url.scheme == "http" and call.method == "POST":
+            return await self._plain.fetch(call)
         if url.host not in self._cleared:
             self._check_literal(url.host)
         response = await self._opened().request(
@@ -123,6 +137,8 @@ class Transport:
 
     async def aclose(self) -> None:
         """Close the session if this transport opened it."""
+        if self._plain is not None:
+            self._plain.close()
         if self._owns_session and self._session is not None:
             await self._session.close()
 

@@ -14,12 +14,14 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
 SECRET_PREFIX: Final = "whsec_"
 DEFAULT_TOLERANCE: Final = timedelta(minutes=5)
 
 
+@lru_cache(maxsize=64)
 def secret_key(secret: str) -> bytes:
     """The HMAC key of a ``whsec_<base64>`` secret (the prefix is optional).
 

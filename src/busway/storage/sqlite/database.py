@@ -6,7 +6,16 @@ current batch's transaction. A batch runs its jobs one after the other; if one r
 the batch is rolled back and run again with each job under its own savepoint, so one
 caller's failure rolls back only its own work (jobs must therefore be safe to run twice:
 they only touch the database). The writer resolves every caller's future after the
-batch commits: an answer always means the data is on disk (group commit, DESIGN.md §3).
+batch commits: an answer always means the data is on disk (group commit, DESIGN.md §3),
+except for work submitted with ``durable=False`` (delivery outcomes, which at-least-once
+lets a power cut undo): a batch of only such work commits without waiting for the disk,
+and the next durable commit's sync covers it too.
+
+The writer never checkpoints: SQLite's automatic checkpoint runs inside the COMMIT that
+crosses its threshold, and its fsync of the database file can take hundreds of ms, which
+every caller of that batch (and every batch queued behind it) would wait for. A thread
+of its own copies the WAL into the database instead, with PASSIVE checkpoints that never
+block the writer.
 """
 
 from __future__ import annotations
@@ -26,8 +35,10 @@ from busway.storage.sqlite.queries import load_migrations
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
+Job = tuple[Work, "Future[Any]", bool]
 
 _BATCH_LIMIT = 512
+CHECKPOINT_SECONDS = 0.25
 # Room for the multi-row INSERTs (one statement per row count) beside every named query.
 _CACHED_STATEMENTS = 512
 _log = logging.getLogger("busway.storage")
@@ -59,25 +70,34 @@ class Database:
         self._synchronous = synchronous
         self._writer = connect(self.path, synchronous=synchronous)
         migrate(self._writer)
-        self._jobs: queue.SimpleQueue[tuple[Work, Future[Any]] | None] = queue.SimpleQueue()
+        self._writer.execute("PRAGMA wal_autocheckpoint=0")
+        self._synced = True
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="busway-sqlite-writer", daemon=True)
         self._thread.start()
+        self._stop_checkpoints = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="busway-sqlite-checkpoint", daemon=True
+        )
+        if self.path != ":memory:":
+            self._checkpointer.start()
 
-    def submit(self, work: Callable[[sqlite3.Connection], T]) -> Future[T]:
-        """Queue ``work`` for the next batch; the future resolves after its commit."""
+    def submit(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> Future[T]:
+        """Queue ``work`` for the next batch; the future resolves after its commit
+        (synced to disk unless ``durable`` is False)."""
         if self._closed:
             raise StorageError("the store is closed")
         done: Future[T] = Future()
-        self._jobs.put((work, done))
+        self._jobs.put((work, done, durable))
         return done
 
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """Run ``work`` in a write transaction and wait until it is committed."""
-        return await asyncio.wrap_future(self.submit(work))
+        return await asyncio.wrap_future(self.submit(work, durable=durable))
 
     def write_sync(self, work: Callable[[sqlite3.Connection], T]) -> T:
         return self.submit(work).result()
@@ -100,6 +120,9 @@ class Database:
         if self._closed:
             return
         self._closed = True
+        self._stop_checkpoints.set()
+        if self._checkpointer.is_alive():
+            self._checkpointer.join()
         self._jobs.put(None)
         self._thread.join()
         self._writer.close()
@@ -107,6 +130,26 @@ class Database:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
+
+    def _sync_commits(self, synced: bool) -> None:
+        # In WAL mode NORMAL skips the WAL's fsync at COMMIT; FULL's later fsync covers
+        # every frame written before it. Switched only when it changes: it is a statement.
+        if synced != self._synced and self._synchronous == "FULL":
+            self._writer.execute(f"PRAGMA synchronous={'FULL' if synced else 'NORMAL'}")
+            self._synced = synced
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Copy committed WAL frames into the database without blocking the writer;
+        (busy, frames in the WAL, frames copied), as ``PRAGMA wal_checkpoint``."""
+        row = self.read_sync(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def _checkpoint_loop(self) -> None:
+        while not self._stop_checkpoints.wait(CHECKPOINT_SECONDS):
+            try:
+                self.checkpoint()
+            except sqlite3.Error:
+                _log.exception("checkpoint failed; tried again later")
 
     def _run(self) -> None:
         stopping = False
@@ -126,35 +169,36 @@ class Database:
                 batch.append(job)
             self._commit(batch)
 
-    def _commit(self, batch: list[tuple[Work, Future[Any]]]) -> None:
+    def _commit(self, batch: list[Job]) -> None:
         conn = self._writer
         try:
+            self._sync_commits(any(durable for _, _, durable in batch))
             conn.execute("BEGIN IMMEDIATE")
             outcomes = _run_all(conn, batch)
             if outcomes is None:
                 # A job failed part-way: start again, each job under its own savepoint.
                 _rollback(conn)
                 conn.execute("BEGIN IMMEDIATE")
-                outcomes = [_run_one(conn, work) for work, _ in batch]
+                outcomes = [_run_one(conn, work) for work, _, _ in batch]
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             _log.exception("write batch failed")
             _rollback(conn)
-            for _, done in batch:
+            for _, done, _ in batch:
                 done.set_exception(StorageError(f"the write failed: {exc}"))
             return
-        for (_, done), (ok, value) in zip(batch, outcomes, strict=True):
+        for (_, done, _), (ok, value) in zip(batch, outcomes, strict=True):
             if ok:
                 done.set_result(value)
             else:
                 done.set_exception(value)
 
 
-def _run_all(conn: sqlite3.Connection, batch: list[tuple[Work, Future[Any]]]) -> list[Any] | None:
+def _run_all(conn: sqlite3.Connection, batch: list[Job]) -> list[Any] | None:
     """Every job's (True, value), or None as soon as one raises (its partial work is then
     still in the transaction). No savepoints: they cost two statements per job."""
     outcomes = []
-    for work, _ in batch:
+    for work, _, _ in batch:
         try:
             outcomes.append((True, work(conn)))
         except Exception:

@@ -67,6 +67,9 @@ SELECT seq, id, ingested_at, body FROM events WHERE seq IN (SELECT value FROM js
 UPDATE deliveries SET run_at = ?, lease_until = NULL, claimed_by = NULL, last_error = ?
 WHERE id = ?
 
+-- name: finish_deliveries
+DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))
+
 -- name: finish_delivery
 DELETE FROM deliveries WHERE id = ?
 RETURNING id, event_seq, bus, rule, target_id, attempts

@@ -149,21 +149,28 @@ class SqliteEventLog(EventLog):
         }
         return await self._db.write(lambda c: _claim(c, args))
 
+    # Outcomes are written without waiting for the disk: one a power cut undoes only
+    # means that delivery is made again, which at-least-once allows.
     async def retry(self, retries: Sequence[RetryLater]) -> None:
         rows = [(stamp(r.run_at), r.error, r.delivery_id) for r in retries]
-        await self._db.write(lambda c: c.executemany(_SQL["retry_delivery"], rows))
+        await self._db.write(lambda c: c.executemany(_SQL["retry_delivery"], rows), durable=False)
 
     async def finish(self, finished: Sequence[Finished], *, now: datetime) -> None:
+        delivered = [item.delivery_id for item in finished if item.outcome == "delivered"]
+        ended = [item for item in finished if item.outcome != "delivered"]
+
         def work(conn: sqlite3.Connection) -> None:
-            for item in finished:
+            if delivered:
+                conn.execute(_SQL["finish_deliveries"], (orjson.dumps(delivered).decode(),))
+            for item in ended:
                 row = conn.execute(_SQL["finish_delivery"], (item.delivery_id,)).fetchone()
-                if row is not None and item.outcome != "delivered":
+                if row is not None:
                     conn.execute(
                         _SQL["record_outcome"],
                         (*row[:5], item.outcome, row[5], item.error, stamp(now)),
                     )
 
-        await self._db.write(work)
+        await self._db.write(work, durable=False)
 
     async def pending(self) -> int:
         row = await self._db.read(lambda c: c.execute(_SQL["count_pending"]).fetchone())
