@@ -18,10 +18,10 @@ from botocore.model import OperationModel, OperationNotFoundError
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from busway.api.aws.protocol import ErrorCode, ServiceApi
+from busway.api.aws.protocol import ErrorCode, ServiceApi, error_code, parse_json_object
 from busway.api.aws.put_events import parse_put_events, render_put_events
 from busway.api.aws.shapes import load_service, parse_input, render_output
-from busway.errors import BuswayError, ProtocolError
+from busway.errors import ProtocolError
 
 _log = logging.getLogger("busway.api")
 MAX_BODY_BYTES = 1_310_720
@@ -74,7 +74,7 @@ class AwsEndpoint:
         if handler is None:
             raise ProtocolError("UnknownOperationException", "")
         parse, render = _FAST.get((service.name, name), _GENERIC)
-        raw = _parse_json(body)
+        raw = parse_json_object(body)
         result = await handler(parse(operation, raw))
         return render(operation, result or {})
 
@@ -123,22 +123,8 @@ async def _read_body(receive: Callable[[], Awaitable[Mapping[str, Any]]]) -> byt
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _parse_json(body: bytes) -> Mapping[str, Any]:
-    if not body.strip():
-        return {}
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise ProtocolError(
-            "SerializationException", "Could not parse the request body as JSON."
-        ) from None
-    if not isinstance(value, dict):
-        raise ProtocolError("SerializationException", "The request body must be a JSON object.")
-    return value
-
-
 def _error_answer(service: ServiceApi | None, error: Exception, request_id: str) -> Answer:
-    code = _code_for(service, error)
+    code = error_code(service, error)
     message = getattr(error, "message", None) or str(error)
     if code.status >= 500:
         _log.exception("request %s failed", request_id, exc_info=error)
@@ -161,17 +147,6 @@ def _headers(
         (b"x-amzn-requestid", request_id.encode("latin-1")),
         *extra,
     ]
-
-
-def _code_for(service: ServiceApi | None, error: Exception) -> ErrorCode:
-    if isinstance(error, ProtocolError):
-        return ErrorCode(error.code, error.status)
-    found = service.error_for(error) if service else None
-    if found is not None:
-        return found
-    if isinstance(error, BuswayError):
-        return ErrorCode("ValidationException")
-    return ErrorCode("InternalException", 500, sender_fault=False)
 
 
 def error_table(pairs: Mapping[type[Exception], str]) -> list[tuple[type[Exception], ErrorCode]]:

@@ -11,6 +11,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from busway.errors import BuswayError, ProtocolError
+
 Handler = Callable[[dict[str, Any]], Awaitable[Mapping[str, Any] | None]]
 
 
@@ -40,9 +44,40 @@ class ServiceApi:
     def content_type(self) -> str:
         return f"application/x-amz-json-{self.json_version}"
 
+    internal_error: str = "InternalException"
+
     def error_for(self, error: Exception) -> ErrorCode | None:
         """The first error code whose class ``error`` is an instance of."""
         for kind, code in self.errors:
             if isinstance(error, kind):
                 return code
         return None
+
+
+def error_code(service: ServiceApi | None, error: Exception) -> ErrorCode:
+    """The AWS error ``error`` becomes: protocol errors as raised, the service's own table,
+    ValidationException for any other of Busway's errors, else the service's fault."""
+    if isinstance(error, ProtocolError):
+        return ErrorCode(error.code, error.status)
+    found = service.error_for(error) if service else None
+    if found is not None:
+        return found
+    if isinstance(error, BuswayError):
+        return ErrorCode("ValidationException")
+    internal = service.internal_error if service else "InternalException"
+    return ErrorCode(internal, 500, sender_fault=False)
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """A request body as a JSON object (empty body: ``{}``); SerializationException else."""
+    if not body.strip():
+        return {}
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ProtocolError(
+            "SerializationException", "Could not parse the request body as JSON."
+        ) from None
+    if not isinstance(value, dict):
+        raise ProtocolError("SerializationException", "The request body must be a JSON object.")
+    return value

@@ -19,9 +19,9 @@ from botocore.model import OperationModel, Shape
 from starlette.requests import Request
 from starlette.responses import Response
 
-from busway.api.aws.protocol import ErrorCode, ServiceApi
+from busway.api.aws.protocol import ErrorCode, ServiceApi, error_code, parse_json_object
 from busway.api.aws.shapes import load_service, parse_input, render_output
-from busway.errors import BuswayError, ProtocolError
+from busway.errors import ProtocolError
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(\+?)\}")
 
@@ -70,7 +70,7 @@ class RestEndpoint:
         raise ProtocolError("UnknownOperationException", "", status=404)
 
     def _error(self, error: Exception, request_id: str) -> Response:
-        code = _code_for(self._service, error)
+        code = error_code(self._service, error)
         message = getattr(error, "message", None) or str(error)
         if code.status >= 500:
             message = "An internal error occurred."
@@ -97,17 +97,7 @@ def _route(operation: OperationModel) -> _Route:
 def _assemble(
     operation: OperationModel, path: re.Match[str], query: str, body: bytes
 ) -> dict[str, Any]:
-    raw: dict[str, Any] = {}
-    if body.strip():
-        try:
-            decoded = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            raise ProtocolError(
-                "SerializationException", "Could not parse the request body."
-            ) from None
-        if not isinstance(decoded, dict):
-            raise ProtocolError("SerializationException", "The request body must be a JSON object.")
-        raw.update(decoded)
+    raw = parse_json_object(body)
     shape = operation.input_shape
     if shape is None:
         return raw
@@ -135,17 +125,6 @@ def _from_query(member: Shape, values: list[str]) -> Any:
     if member.type_name == "boolean":
         return value == "true"
     return value
-
-
-def _code_for(service: ServiceApi, error: Exception) -> ErrorCode:
-    if isinstance(error, ProtocolError):
-        return ErrorCode(error.code, error.status)
-    found = service.error_for(error)
-    if found is not None:
-        return found
-    if isinstance(error, BuswayError):
-        return ErrorCode("ValidationException")
-    return ErrorCode("InternalServerException", 500, sender_fault=False)
 
 
 def rest_errors(

@@ -47,4 +47,5 @@ def scheduler_api(schedules: ScheduleService, groups: ScheduleGroupService) -> S
         json_version="1.1",
         handlers=handlers,
         errors=ERRORS,
+        internal_error="InternalServerException",
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from busway.storage.base import Maintenance
+from busway.storage.documents import stamp
 from busway.storage.postgres.database import SQL, Database, rowcount
-from busway.storage.postgres.documents import stamp
 
 
 class PostgresMaintenance(Maintenance):

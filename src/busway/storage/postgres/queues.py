@@ -28,8 +28,8 @@ from busway.storage.base import (
     QueueStore,
     ReceivedMessage,
 )
+from busway.storage.documents import dump_json, moment
 from busway.storage.postgres.database import SQL, Database, rowcount
-from busway.storage.postgres.documents import dump_json, moment
 
 _HANDLE = re.compile(r"^(\d{1,19})\.([A-Za-z0-9_-]{16,64})$")
 _MAX_SEQ = 2**63 - 1

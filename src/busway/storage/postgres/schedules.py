@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from busway.model import Delivery
-from busway.storage.postgres.database import SQL, Database
-from busway.storage.postgres.documents import (
+from busway.storage.documents import (
     dump_doc,
     load_doc,
     maybe_moment,
@@ -21,6 +20,7 @@ from busway.storage.postgres.documents import (
     moment,
     stamp,
 )
+from busway.storage.postgres.database import SQL, Database
 from busway.storage.postgres.events import insert_events
 from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore
 

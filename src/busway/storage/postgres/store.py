@@ -8,9 +8,9 @@ from typing import Any
 
 from busway.model import Delivery
 from busway.storage.base import Catalog, EventLog, Finished, NewEvent, Resource, RetryLater
+from busway.storage.documents import dump_doc, load_doc, moment, stamp
 from busway.storage.postgres.commit import GroupCommit
 from busway.storage.postgres.database import Database
-from busway.storage.postgres.documents import dump_doc, load_doc, moment, stamp
 
 
 class PostgresCatalog(Catalog):

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from busway.model import Delivery
+from busway.storage.documents import dump_doc, load_doc, moment, stamp
 from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore
 from busway.storage.sqlite.database import Database
 from busway.storage.sqlite.queries import load_queries
-from busway.storage.sqlite.store import dump_doc, insert_events, load_doc, moment, stamp
+from busway.storage.sqlite.store import insert_events
 
 _SQL = load_queries()
 _END = "\U0010ffff"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from busway.model import Delivery
 from busway.storage.base import Catalog, EventLog, Finished, NewEvent, Resource, RetryLater
+from busway.storage.documents import dump_doc, load_doc, moment, stamp
 from busway.storage.sqlite.database import Database
 from busway.storage.sqlite.queries import load_queries
 
@@ -19,14 +20,6 @@ _SQL = load_queries()
 _END = "\U0010ffff"
 # Rows per multi-row INSERT: bounds the statements cached per width (one per row count).
 _ROWS = 64
-
-
-def stamp(moment: datetime) -> float:
-    return moment.timestamp()
-
-
-def moment(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 class SqliteCatalog(Catalog):
@@ -91,37 +84,9 @@ def _row(resource: Resource, now: datetime) -> tuple[Any, ...]:
     return (resource.kind, resource.parent, resource.name, resource.arn, doc, created, stamp(now))
 
 
-def dump_doc(doc: Mapping[str, Any]) -> str:
-    """A document as JSON text; datetimes are kept as tagged epoch seconds."""
-    return orjson.dumps(doc, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
-
-
-def load_doc(text: str) -> Any:
-    value = orjson.loads(text)
-    return _revive(value) if '"$time"' in text else value
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime):
-        return {"$time": value.timestamp()}
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def _revive(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and "$time" in value:
-            return moment(value["$time"])
-        return {key: _revive(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_revive(item) for item in value]
-    return value
-
-
 def _resource(row: tuple[Any, ...]) -> Resource:
     kind, parent, name, arn, doc, created, modified = row
-    return Resource(
-        kind, parent, name, arn, _revive(orjson.loads(doc)), moment(created), moment(modified)
-    )
+    return Resource(kind, parent, name, arn, load_doc(doc), moment(created), moment(modified))
 
 
 class SqliteEventLog(EventLog):

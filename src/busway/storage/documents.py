@@ -1,7 +1,7 @@
-"""Documents as JSON text, and epoch-second timestamps.
+"""Documents as JSON text, and epoch-second timestamps, for every backend.
 
-The encoding is the SQLite store's (datetimes inside a document are kept as tagged epoch
-seconds), so a document reads back the same from either backend.
+Datetimes inside a document are kept as tagged epoch seconds, so a document reads back
+the same from either backend.
 """
 
 from __future__ import annotations
