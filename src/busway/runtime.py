@@ -35,6 +35,7 @@ from busway.engine.senders.egress import EgressPolicy
 from busway.engine.senders.http import HttpSender
 from busway.engine.senders.queue import QueueSender
 from busway.engine.targets import Senders
+from busway.engine.watch import CatalogWatch
 from busway.model import Delivery
 from busway.service.api_destinations import ApiDestinationService
 from busway.service.buses import BusService
@@ -163,6 +164,7 @@ class Runtime:
             node=self.node,
             missed=MissedPolicy(s.missed_schedules),
         )
+        self.watch = CatalogWatch(catalog, router=self.router, directory=self.directory)
         self.janitor = Janitor(
             self.store.maintenance,
             clock=self.clock,
@@ -216,11 +218,16 @@ class Runtime:
             asyncio.create_task(self.scheduler.run()),
             asyncio.create_task(self.janitor.run()),
         ]
+        if isinstance(self.store, PostgresStore):
+            # Other nodes may change rules and targets: look every second.
+            await self.watch.sync()
+            self._tasks.append(asyncio.create_task(self.watch.run()))
 
     async def stop(self) -> None:
         self.heap.stop()
         await self.scheduler.stop()
         await self.janitor.stop()
+        await self.watch.stop()
         await self.dispatcher.stop()
         for task in self._tasks:
             task.cancel()

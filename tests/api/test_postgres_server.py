@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,22 @@ def test_two_nodes_share_one_store(tmp_path: Path, database_url: str, sink: Sink
             other: Any = second.client("sqs")
             got = other.receive_message(QueueUrl=other.get_queue_url(QueueName="jobs")["QueueUrl"])
             assert [m["Body"] for m in got["Messages"]] == ["hello"]
+
+
+def test_a_rule_put_through_one_node_routes_on_the_other(
+    tmp_path: Path, database_url: str, sink: Sink
+) -> None:
+    with (
+        node(tmp_path / "a", database_url, "a") as first,
+        node(tmp_path / "b", database_url, "b") as second,
+    ):
+        through_b: Any = second.client("events")
+        through_b.put_rule(Name="r", EventPattern='{"source": ["shop"]}')
+        through_b.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": sink.url}])
+        through_a: Any = first.client("events")
+        entry = {"Source": "shop", "DetailType": "x", "Detail": "{}"}
+        deadline = time.monotonic() + 5
+        while not sink.requests and time.monotonic() < deadline:
+            through_a.put_events(Entries=[entry])
+            time.sleep(0.25)
+        assert sink.requests, "node a never routed the rule put through node b"

@@ -78,3 +78,17 @@ async def test_delete_takes_the_tags_with_it(store: Store) -> None:
         return tags, deleted, again, await store.catalog.tags(resource.arn)
 
     assert await scenario() == ({"team": "a"}, True, False, {})
+
+
+async def test_fingerprint_moves_with_every_change(store: Store) -> None:
+    later = NOW + timedelta(seconds=1)
+    rule = Resource("rule", "orders", "r", "arn:rule", {})
+    await store.catalog.put(rule, now=NOW)
+    first = await store.catalog.fingerprint("rule")
+    await store.catalog.put(rule, now=later)
+    second = await store.catalog.fingerprint("rule")
+    await store.catalog.delete("rule", "orders", "r")
+    third = await store.catalog.fingerprint("rule")
+    assert first == {"orders": (1, NOW.timestamp())}
+    assert second == {"orders": (1, later.timestamp())}
+    assert third == {}

@@ -92,6 +92,11 @@ class Catalog(ABC):
         """Delete; return whether it existed. Tags of its ARN go with it."""
 
     @abstractmethod
+    async def fingerprint(self, kind: str) -> dict[str, tuple[int, float]]:
+        """Per parent, the count and latest modification time of ``kind``'s resources: a
+        cheap way for a node to notice what other nodes changed."""
+
+    @abstractmethod
     async def tags(self, arn: str) -> dict[str, str]:
         """The tags of ``arn``."""
 

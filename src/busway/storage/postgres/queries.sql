@@ -302,3 +302,6 @@ DELETE FROM delivery_outcomes WHERE finished_at < $1
 
 -- name: prune_firings
 DELETE FROM schedule_firings WHERE fired_at < $1
+
+-- name: resource_fingerprint
+SELECT parent, count(*), max(modified_at) FROM resources WHERE kind = $1 GROUP BY parent

@@ -39,6 +39,10 @@ class PostgresCatalog(Catalog):
     async def delete(self, kind: str, parent: str, name: str) -> bool:
         return bool(await self._db.fetchval("delete_resource", kind, parent, name))
 
+    async def fingerprint(self, kind: str) -> dict[str, tuple[int, float]]:
+        rows = await self._db.fetch("resource_fingerprint", kind)
+        return {row[0]: (int(row[1]), float(row[2])) for row in rows}
+
     async def tags(self, arn: str) -> dict[str, str]:
         return {row[0]: row[1] for row in await self._db.fetch("get_tags", arn)}
 

@@ -217,3 +217,6 @@ DELETE FROM delivery_outcomes WHERE finished_at < :before
 
 -- name: prune_firings
 DELETE FROM schedule_firings WHERE fired_at < :before
+
+-- name: resource_fingerprint
+SELECT parent, count(*), max(modified_at) FROM resources WHERE kind = ? GROUP BY parent

@@ -65,6 +65,12 @@ class SqliteCatalog(Catalog):
 
         return await self._db.write(work)
 
+    async def fingerprint(self, kind: str) -> dict[str, tuple[int, float]]:
+        rows = await self._db.read(
+            lambda c: c.execute(_SQL["resource_fingerprint"], (kind,)).fetchall()
+        )
+        return {parent: (count, latest) for parent, count, latest in rows}
+
     async def tags(self, arn: str) -> dict[str, str]:
         rows = await self._db.read(lambda c: c.execute(_SQL["get_tags"], (arn,)).fetchall())
         return dict(rows)
