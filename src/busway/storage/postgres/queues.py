@@ -9,13 +9,10 @@ once get disjoint messages.
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-
-import orjson
 
 from busway.arn import parse_arn
 from busway.errors import ValidationError
@@ -28,41 +25,11 @@ from busway.storage.base import (
     QueueStore,
     ReceivedMessage,
 )
-from busway.storage.documents import dump_json, moment
+from busway.storage.documents import dump_json
 from busway.storage.postgres.database import SQL, Database, rowcount
+from busway.storage.queue_rows import Wakeups, parse_handle, queue_of, received_of
 
-_HANDLE = re.compile(r"^(\d{1,19})\.([A-Za-z0-9_-]{16,64})$")
 _MAX_SEQ = 2**63 - 1
-
-
-def _queue(row: Any) -> Queue:
-    name, arn, attributes, tags, created, modified = row[:6]
-    return Queue(
-        name, arn, orjson.loads(attributes), orjson.loads(tags), moment(created), moment(modified)
-    )
-
-
-def _parse_handle(handle: str) -> tuple[int, str] | None:
-    found = _HANDLE.match(handle)
-    return None if found is None else (int(found[1]), found[2])
-
-
-class Wakeups:
-    """One asyncio event per queue, replaced each time it is set.
-
-    In-process only: a send on another node does not set it (that would take
-    LISTEN/NOTIFY); long polling re-checks on a timer, as ``QueueStore.watch`` says."""
-
-    def __init__(self) -> None:
-        self._events: dict[str, asyncio.Event] = {}
-
-    def watch(self, name: str) -> asyncio.Event:
-        return self._events.setdefault(name, asyncio.Event())
-
-    def ring(self, name: str) -> None:
-        event = self._events.pop(name, None)
-        if event is not None:
-            event.set()
 
 
 class PostgresQueueStore(QueueStore):
@@ -75,15 +42,15 @@ class PostgresQueueStore(QueueStore):
         row = await self._db.fetchrow("create_queue", *args, now.timestamp())
         if row is None:  # taken by a transaction that committed after our snapshot
             row = await self._db.fetchrow("get_queue", queue.name)
-            return _queue(row), False
-        return _queue(row), bool(row[6])
+            return queue_of(row), False
+        return queue_of(row), bool(row[6])
 
     async def get_queue(self, name: str) -> Queue | None:
         row = await self._db.fetchrow("get_queue", name)
-        return None if row is None else _queue(row)
+        return None if row is None else queue_of(row)
 
     async def list_queues(self, *, prefix: str = "", after: str = "", limit: int) -> list[Queue]:
-        return [_queue(row) for row in await self._db.fetch("list_queues", prefix, after, limit)]
+        return [queue_of(row) for row in await self._db.fetch("list_queues", prefix, after, limit)]
 
     async def set_queue_attributes(
         self, name: str, attributes: Mapping[str, str], *, now: datetime
@@ -127,10 +94,10 @@ class PostgresQueueStore(QueueStore):
             )
         if dead_letter:
             self._wakeups.ring(dead_letter)
-        return [_received(row, token) for row in sorted(rows, key=lambda row: row[0])]
+        return [received_of(row, token) for row in sorted(rows, key=lambda row: row[0])]
 
     async def delete_messages(self, name: str, handles: Sequence[str]) -> list[HandleState]:
-        parsed = [_parse_handle(handle) for handle in handles]
+        parsed = [parse_handle(handle) for handle in handles]
         valid = [p for p in parsed if p is not None and p[0] <= _MAX_SEQ]
         async with self._db.connection() as conn:
             rows = await conn.fetch(
@@ -170,7 +137,7 @@ class PostgresQueueStore(QueueStore):
 
 async def _get(conn: Any, name: str, *, lock: bool = False) -> Queue | None:
     row = await conn.fetchrow(SQL["lock_queue" if lock else "get_queue"], name)
-    return None if row is None else _queue(row)
+    return None if row is None else queue_of(row)
 
 
 async def _send(conn: Any, name: str, messages: Sequence[NewMessage], at: float) -> bool:
@@ -223,25 +190,10 @@ async def _redrive(conn: Any, queue: Queue, at: float) -> str | None:
     return target_name if moved else None
 
 
-def _received(row: Any, token: str) -> ReceivedMessage:
-    seq, message_id, body, attributes, group_id, dedup_id, sent, first, count = row
-    return ReceivedMessage(
-        id=message_id,
-        body=body,
-        attributes=orjson.loads(attributes) if attributes else {},
-        receipt_handle=f"{seq}.{token}",
-        receive_count=count,
-        sent=moment(sent),
-        first_received=moment(first),
-        group_id=group_id,
-        dedup_id=dedup_id,
-    )
-
-
 async def _change(
     conn: Any, name: str, changes: Sequence[tuple[str, int]], at: float
 ) -> list[HandleState]:
-    parsed = [_parse_handle(handle) for handle, _ in changes]
+    parsed = [parse_handle(handle) for handle, _ in changes]
     seqs = sorted({p[0] for p in parsed if p is not None and p[0] <= _MAX_SEQ})
     rows = await conn.fetch(SQL["lock_queue_receipts"], name, seqs)
     receipts = {row[0]: (row[1], row[2]) for row in rows}

@@ -7,11 +7,10 @@ receive that handed it out, so a later receive (a new token) makes older handles
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -27,52 +26,16 @@ from busway.storage.base import (
     QueueStore,
     ReceivedMessage,
 )
+from busway.storage.queue_rows import Wakeups, parse_handle, queue_of, received_of
 from busway.storage.sqlite.database import Database
 from busway.storage.sqlite.queries import load_queries
 
 _SQL = load_queries()
 _END = "\U0010ffff"
-_HANDLE = re.compile(r"^(\d{1,19})\.([A-Za-z0-9_-]{16,64})$")
-
-
-def _moment(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
-
-
-def _queue(row: tuple[Any, ...]) -> Queue:
-    name, arn, attributes, tags, created, modified = row
-    return Queue(
-        name,
-        arn,
-        orjson.loads(attributes),
-        orjson.loads(tags),
-        _moment(created),
-        _moment(modified),
-    )
-
-
-def _parse_handle(handle: str) -> tuple[int, str] | None:
-    found = _HANDLE.match(handle)
-    return None if found is None else (int(found[1]), found[2])
-
-
-class Wakeups:
-    """One asyncio event per queue, replaced each time it is set."""
-
-    def __init__(self) -> None:
-        self._events: dict[str, asyncio.Event] = {}
-
-    def watch(self, name: str) -> asyncio.Event:
-        return self._events.setdefault(name, asyncio.Event())
-
-    def ring(self, name: str) -> None:
-        event = self._events.pop(name, None)
-        if event is not None:
-            event.set()
 
 
 class SqliteQueueStore(QueueStore):
@@ -86,18 +49,18 @@ class SqliteQueueStore(QueueStore):
 
         def work(conn: sqlite3.Connection) -> tuple[Queue, bool]:
             created = conn.execute(_SQL["create_queue"], args).rowcount == 1
-            return _queue(conn.execute(_SQL["get_queue"], (queue.name,)).fetchone()), created
+            return queue_of(conn.execute(_SQL["get_queue"], (queue.name,)).fetchone()), created
 
         return await self._db.write(work)
 
     async def get_queue(self, name: str) -> Queue | None:
         row = await self._db.read(lambda c: c.execute(_SQL["get_queue"], (name,)).fetchone())
-        return None if row is None else _queue(row)
+        return None if row is None else queue_of(row)
 
     async def list_queues(self, *, prefix: str = "", after: str = "", limit: int) -> list[Queue]:
         args = {"low": prefix, "high": prefix + _END, "after": after, "limit": limit}
         rows = await self._db.read(lambda c: c.execute(_SQL["list_queues"], args).fetchall())
-        return [_queue(row) for row in rows]
+        return [queue_of(row) for row in rows]
 
     async def set_queue_attributes(
         self, name: str, attributes: Mapping[str, str], *, now: datetime
@@ -141,7 +104,7 @@ class SqliteQueueStore(QueueStore):
         rows, dead_letter = await self._db.write(lambda c: _receive(c, claim, visibility_seconds))
         if dead_letter:
             self._wakeups.ring(dead_letter)
-        return [_received(row, token) for row in sorted(rows)]
+        return [received_of(row, token) for row in sorted(rows)]
 
     async def delete_messages(self, name: str, handles: Sequence[str]) -> list[HandleState]:
         def work(conn: sqlite3.Connection) -> list[HandleState]:
@@ -177,7 +140,7 @@ def _send(conn: sqlite3.Connection, name: str, messages: Sequence[NewMessage], a
     row = conn.execute(_SQL["get_queue"], (name,)).fetchone()
     if row is None:
         return False
-    queue = _queue(row)
+    queue = queue_of(row)
     expires = at + queue.seconds("MessageRetentionPeriod")
     default_delay = queue.seconds("DelaySeconds")
     rows = [
@@ -204,7 +167,7 @@ def _receive(
     row = conn.execute(_SQL["get_queue"], (claim["queue"],)).fetchone()
     if row is None:
         return [], None
-    queue = _queue(row)
+    queue = queue_of(row)
     conn.execute(_SQL["expire_queue_messages"], (queue.name, claim["now"]))
     dead_letter = _redrive(conn, queue, claim["now"])
     visibility = queue.seconds("VisibilityTimeout")
@@ -226,7 +189,7 @@ def _redrive(conn: sqlite3.Connection, queue: Queue, at: float) -> str | None:
         return None
     args = {
         "dlq": target_name,
-        "dlq_retention": _queue(row).seconds("MessageRetentionPeriod"),
+        "dlq_retention": queue_of(row).seconds("MessageRetentionPeriod"),
         "queue": queue.name,
         "now": at,
         "max_receives": policy.max_receives,
@@ -235,23 +198,8 @@ def _redrive(conn: sqlite3.Connection, queue: Queue, at: float) -> str | None:
     return target_name if moved else None
 
 
-def _received(row: tuple[Any, ...], token: str) -> ReceivedMessage:
-    seq, message_id, body, attributes, group_id, dedup_id, sent, first, count = row
-    return ReceivedMessage(
-        id=message_id,
-        body=body,
-        attributes=orjson.loads(attributes) if attributes else {},
-        receipt_handle=f"{seq}.{token}",
-        receive_count=count,
-        sent=_moment(sent),
-        first_received=_moment(first),
-        group_id=group_id,
-        dedup_id=dedup_id,
-    )
-
-
 def _delete_one(conn: sqlite3.Connection, name: str, handle: str) -> HandleState:
-    parsed = _parse_handle(handle)
+    parsed = parse_handle(handle)
     if parsed is None:
         return HandleState.INVALID
     deleted = conn.execute(_SQL["delete_queue_message"], (parsed[0], name, parsed[1])).rowcount
@@ -261,7 +209,7 @@ def _delete_one(conn: sqlite3.Connection, name: str, handle: str) -> HandleState
 def _change_one(
     conn: sqlite3.Connection, name: str, change: tuple[str, int], at: float
 ) -> HandleState:
-    parsed = _parse_handle(change[0])
+    parsed = parse_handle(change[0])
     if parsed is None:
         return HandleState.INVALID
     seq, token = parsed

@@ -1,0 +1,64 @@
+"""What both queue stores share: rows into values, receipt handles, in-process wake-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from busway.storage.base import Queue, ReceivedMessage
+from busway.storage.documents import moment
+
+# A receipt handle is "<message seq>.<token>"; the token changes with every receive.
+_HANDLE = re.compile(r"^(\d{1,19})\.([A-Za-z0-9_-]{16,64})$")
+
+
+def queue_of(row: Sequence[Any]) -> Queue:
+    """A queue from (name, arn, attributes, tags, created, modified, ...)."""
+    name, arn, attributes, tags, created, modified = row[:6]
+    return Queue(
+        name, arn, orjson.loads(attributes), orjson.loads(tags), moment(created), moment(modified)
+    )
+
+
+def received_of(row: Sequence[Any], token: str) -> ReceivedMessage:
+    """A received message from (seq, id, body, attributes, group, dedup, sent, first, count)."""
+    seq, message_id, body, attributes, group_id, dedup_id, sent, first, count = row
+    return ReceivedMessage(
+        id=message_id,
+        body=body,
+        attributes=orjson.loads(attributes) if attributes else {},
+        receipt_handle=f"{seq}.{token}",
+        receive_count=count,
+        sent=moment(sent),
+        first_received=moment(first),
+        group_id=group_id,
+        dedup_id=dedup_id,
+    )
+
+
+def parse_handle(handle: str) -> tuple[int, str] | None:
+    """(message seq, token) of a receipt handle, or None when it is not one."""
+    found = _HANDLE.match(handle)
+    return None if found is None else (int(found[1]), found[2])
+
+
+class Wakeups:
+    """One asyncio event per queue, replaced each time it is set.
+
+    In-process only: a send on another node does not set it; long polling re-checks on
+    a timer, as ``QueueStore.watch`` says."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}
+
+    def watch(self, name: str) -> asyncio.Event:
+        return self._events.setdefault(name, asyncio.Event())
+
+    def ring(self, name: str) -> None:
+        event = self._events.pop(name, None)
+        if event is not None:
+            event.set()
