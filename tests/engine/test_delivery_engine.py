@@ -2,66 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-from tests.servers import Sink, start_sink
-
-from busway.clock import SettableClock
-from busway.config import Settings
-from busway.runtime import Runtime
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    server = start_sink()
-    yield server
-    server.stop()
-
-
-class Engine:
-    def __init__(self, folder: Path) -> None:
-        self.clock = SettableClock(datetime(2026, 5, 1, 12, 0, tzinfo=UTC))
-        self.runtime = Runtime(Settings(database_url=str(folder / "busway.db")), clock=self.clock)
-
-    async def prepare(self) -> None:
-        await self.runtime.buses.ensure_default()
-        await self.runtime.router.load()
-        await self.runtime.directory.load()
-        self.runtime.senders.webhook_secret = None
-
-    async def route(self, url: str, **target: Any) -> None:
-        services = self.runtime.events
-        await services.rules.put(name="r", event_pattern='{"source": ["shop"]}')
-        await services.targets.put(rule="r", targets=[{"id": "t", "arn": url, **target}])
-
-    async def put(self) -> None:
-        entry = {"source": "shop", "detail_type": "x", "detail": "{}"}
-        answer = await self.runtime.events.events.put(entries=[entry])
-        assert answer["failed_entry_count"] == 0
-
-    async def drain(self) -> None:
-        await self.runtime.dispatcher.run_until_idle()
-
-    async def close(self) -> None:
-        await self.runtime.http.aclose()
-        self.runtime.store.close()
-
-
-def scenario(folder: Path, body: Any) -> Any:
-    async def run() -> Any:
-        engine = Engine(folder)
-        await engine.prepare()
-        try:
-            return await body(engine)
-        finally:
-            await engine.close()
-
-    return asyncio.run(run())
+from tests.engine.harness import Engine, scenario
+from tests.servers import Sink
 
 
 def test_a_retry_waits_for_its_backoff(tmp_path: Path, sink: Sink) -> None:

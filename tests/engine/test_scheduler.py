@@ -2,76 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from tests.servers import Sink, start_sink
+from tests.engine.harness import ROLE, Engine, scenario
+from tests.servers import Sink
 
-from busway.clock import SettableClock
-from busway.config import Settings
 from busway.engine.scheduler import MissedPolicy, Scheduler
-from busway.runtime import Runtime
-
-START = datetime(2026, 5, 1, 12, 0, 30, tzinfo=UTC)
-ROLE = "arn:aws:iam::000000000000:role/r"
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    server = start_sink()
-    yield server
-    server.stop()
-
-
-class Engine:
-    def __init__(self, folder: Path) -> None:
-        self.clock = SettableClock(START)
-        self.runtime = Runtime(Settings(database_url=str(folder / "busway.db")), clock=self.clock)
-
-    async def prepare(self) -> None:
-        runtime = self.runtime
-        await runtime.buses.ensure_default()
-        await runtime.schedule_groups.ensure_default()
-        await runtime.router.load()
-        runtime.senders.webhook_secret = None
-
-    async def tick(self, seconds: float) -> None:
-        """Move the clock, fire what is due, deliver what that produced."""
-        self.clock.advance(seconds)
-        await self.runtime.scheduler.run_until_idle()
-        await self.runtime.dispatcher.run_until_idle()
-
-    async def schedule(
-        self, name: str, expression: str, target: dict[str, Any], **extra: Any
-    ) -> None:
-        await self.runtime.schedules.create(
-            name=name,
-            schedule_expression=expression,
-            flexible_time_window={"mode": "OFF"},
-            target={"role_arn": ROLE, **target},
-            **extra,
-        )
-
-    async def close(self) -> None:
-        await self.runtime.http.aclose()
-        self.runtime.store.close()
-
-
-def scenario(folder: Path, body: Any) -> Any:
-    async def run() -> Any:
-        engine = Engine(folder)
-        await engine.prepare()
-        try:
-            return await body(engine)
-        finally:
-            await engine.close()
-
-    return asyncio.run(run())
 
 
 def times(sink: Sink) -> list[str]:

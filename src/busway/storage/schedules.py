@@ -16,6 +16,7 @@ from typing import Any
 
 from busway.model import Delivery
 from busway.storage.base import NewEvent
+from busway.storage.documents import load_doc, maybe_moment, moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,23 @@ class ScheduleRecord:
     @property
     def key(self) -> str:
         return f"{self.group}/{self.name}"
+
+
+def record_of(row: Sequence[Any]) -> ScheduleRecord:
+    """A schedule from its stored row: (group, name, arn, doc, enabled, due_at,
+    occurrence, created, modified), times as epoch seconds. Both backends store it so."""
+    group, name, arn, doc, enabled, due_at, occurrence, created, modified = row
+    return ScheduleRecord(
+        group=group,
+        name=name,
+        arn=arn,
+        doc=load_doc(doc),
+        enabled=bool(enabled),
+        due_at=maybe_moment(due_at),
+        occurrence=maybe_moment(occurrence),
+        created=moment(created),
+        modified=moment(modified),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,15 +14,13 @@ from typing import Any
 from busway.model import Delivery
 from busway.storage.documents import (
     dump_doc,
-    load_doc,
     maybe_moment,
     maybe_stamp,
-    moment,
     stamp,
 )
 from busway.storage.postgres.database import SQL, Database
 from busway.storage.postgres.events import insert_events
-from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore
+from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore, record_of
 
 
 class PostgresScheduleStore(ScheduleStore):
@@ -37,7 +35,7 @@ class PostgresScheduleStore(ScheduleStore):
 
     async def get(self, group: str, name: str) -> ScheduleRecord | None:
         row = await self._db.fetchrow("get_schedule", group, name)
-        return None if row is None else _record(row)
+        return None if row is None else record_of(row)
 
     async def find(
         self,
@@ -49,7 +47,7 @@ class PostgresScheduleStore(ScheduleStore):
         limit: int = 0,
     ) -> list[ScheduleRecord]:
         rows = await self._db.fetch("list_schedules", group, enabled, prefix, after, limit)
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     async def delete(self, group: str, name: str) -> bool:
         return await self._db.execute("delete_schedule", group, name) == 1
@@ -58,7 +56,7 @@ class PostgresScheduleStore(ScheduleStore):
         return await self._db.execute("delete_schedule_group", group)
 
     async def due(self, *, now: datetime, limit: int) -> list[ScheduleRecord]:
-        return [_record(row) for row in await self._db.fetch("due_schedules", stamp(now), limit)]
+        return [record_of(row) for row in await self._db.fetch("due_schedules", stamp(now), limit)]
 
     async def next_due(self) -> datetime | None:
         return maybe_moment(await self._db.fetchval("next_due_schedule"))
@@ -133,19 +131,4 @@ def _columns(record: ScheduleRecord) -> tuple[Any, ...]:
         record.enabled,
         maybe_stamp(record.due_at),
         maybe_stamp(record.occurrence),
-    )
-
-
-def _record(row: Any) -> ScheduleRecord:
-    group, name, arn, doc, enabled, due_at, occurrence, created, modified = row
-    return ScheduleRecord(
-        group=group,
-        name=name,
-        arn=arn,
-        doc=load_doc(doc),
-        enabled=bool(enabled),
-        due_at=maybe_moment(due_at),
-        occurrence=maybe_moment(occurrence),
-        created=moment(created),
-        modified=moment(modified),
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from busway.model import Delivery
-from busway.storage.documents import dump_doc, load_doc, moment, stamp
-from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore
+from busway.storage.documents import dump_doc, maybe_stamp, moment, stamp
+from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore, record_of
 from busway.storage.sqlite.database import Database
 from busway.storage.sqlite.queries import load_queries
 from busway.storage.sqlite.store import insert_events
@@ -29,8 +28,8 @@ class SqliteScheduleStore(ScheduleStore):
             record.arn,
             dump_doc(record.doc),
             int(record.enabled),
-            _stamp(record.due_at),
-            _stamp(record.occurrence),
+            maybe_stamp(record.due_at),
+            maybe_stamp(record.occurrence),
             stamp(now),
             stamp(now),
         )
@@ -43,8 +42,8 @@ class SqliteScheduleStore(ScheduleStore):
             record.arn,
             dump_doc(record.doc),
             int(record.enabled),
-            _stamp(record.due_at),
-            _stamp(record.occurrence),
+            maybe_stamp(record.due_at),
+            maybe_stamp(record.occurrence),
             stamp(now),
             record.group,
             record.name,
@@ -57,7 +56,7 @@ class SqliteScheduleStore(ScheduleStore):
         row = await self._db.read(
             lambda c: c.execute(_SQL["get_schedule"], (group, name)).fetchone()
         )
-        return None if row is None else _record(row)
+        return None if row is None else record_of(row)
 
     async def find(
         self,
@@ -77,7 +76,7 @@ class SqliteScheduleStore(ScheduleStore):
             "after": after,
         }
         rows = await self._db.read(lambda c: c.execute(sql, args).fetchall())
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     async def delete(self, group: str, name: str) -> bool:
         return await self._db.write(
@@ -92,7 +91,7 @@ class SqliteScheduleStore(ScheduleStore):
     async def due(self, *, now: datetime, limit: int) -> list[ScheduleRecord]:
         args = (stamp(now), limit)
         rows = await self._db.read(lambda c: c.execute(_SQL["due_schedules"], args).fetchall())
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     async def next_due(self) -> datetime | None:
         row = await self._db.read(lambda c: c.execute(_SQL["next_due_schedule"]).fetchone())
@@ -120,40 +119,22 @@ def _fire_all(
     for firing in firings:
         schedule = firing.schedule
         key = (schedule.group, schedule.name)
-        occurrence = _stamp(schedule.occurrence)
+        occurrence = maybe_stamp(schedule.occurrence)
         fresh = conn.execute(_SQL["record_firing"], (*key, occurrence, stamp(now))).rowcount == 1
         if fresh:
             claimed.extend(insert_events(conn, firing.events, lease_until, node))
-        version = _stamp(schedule.modified)
+        version = maybe_stamp(schedule.modified)
         if firing.delete:
             conn.execute(_SQL["delete_fired_schedule"], (*key, version))
         else:
-            next_args = (_stamp(firing.next_due), _stamp(firing.next_occurrence), *key, version)
+            next_args = (
+                maybe_stamp(firing.next_due),
+                maybe_stamp(firing.next_occurrence),
+                *key,
+                version,
+            )
             conn.execute(_SQL["advance_schedule"], next_args)
     return claimed
-
-
-def _stamp(value: datetime | None) -> float | None:
-    return None if value is None else stamp(value)
-
-
-def _moment(value: float | None) -> datetime | None:
-    return None if value is None else moment(value)
-
-
-def _record(row: tuple[Any, ...]) -> ScheduleRecord:
-    group, name, arn, doc, enabled, due_at, occurrence, created, modified = row
-    return ScheduleRecord(
-        group=group,
-        name=name,
-        arn=arn,
-        doc=load_doc(doc),
-        enabled=bool(enabled),
-        due_at=_moment(due_at),
-        occurrence=_moment(occurrence),
-        created=moment(created),
-        modified=moment(modified),
-    )
 
 
 __all__ = ["SqliteScheduleStore"]
