@@ -1,11 +1,14 @@
 """End-to-end benchmark: Busway's server against moto's and MiniStack's, in the same run.
 
     python benchmarks/e2e.py [--quick] [--no-peers] [--busway installed|src|DIR]
+                             [--db postgresql://... [--nodes N] [--no-sqlite]]
 
 Each server gets one custom bus and 100 rules with an HTTP target (a queue for moto, which
 sends no event to HTTP targets). Measured: durable ingest throughput (PutEvents batches of 10
 from many connections), end-to-end latency at a fixed 500 events/s, delivery throughput, and
-the storage limit (the same rows appended straight into the store). Prints tables and writes
+the storage limit (the same rows appended straight into the store). With ``--db``, Busway also
+runs on that PostgreSQL database (a fresh schema per run) with one node and, with
+``--nodes N``, with N nodes sharing it (e2e_postgres.py). Prints tables and writes
 benchmarks/results/e2e-<date>.json and .md. Not a test. See benchmarks/README.md.
 """
 
@@ -24,6 +27,7 @@ from typing import Any
 import orjson
 
 import e2e_measure as m
+import e2e_postgres as pg
 import e2e_report
 import e2e_systems as s
 import peers
@@ -47,6 +51,9 @@ class Settings:
     rate: float  # requests/s of 10 entries in the latency phase
     drain_timeout_s: float
     ceiling_s: float
+    db: str | None = None  # a PostgreSQL URL: Busway on PostgreSQL too
+    nodes: int = 1  # with db: also N nodes sharing it
+    sqlite: bool = True
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -60,8 +67,14 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seed", type=int, default=20260301)
+    parser.add_argument("--db", help="also run on this PostgreSQL database (fresh schema)")
+    parser.add_argument("--nodes", type=int, default=1, help="with --db: also N nodes")
+    parser.add_argument("--no-sqlite", action="store_true", help="with --db: PostgreSQL only")
     args = parser.parse_args(argv)
     common = {
+        "db": args.db,
+        "nodes": args.nodes,
+        "sqlite": not (args.no_sqlite and args.db),
         "quick": args.quick,
         "peers": not args.no_peers,
         "busway": args.busway,
@@ -166,6 +179,32 @@ def _busway_env(workdir: Path, settings: Settings) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(workdir / "overlay")}
 
 
+def run_postgres(
+    results: dict[str, Any], workdir: Path, workload: Workload, settings: Settings
+) -> None:
+    assert settings.db is not None
+    for nodes in sorted({1, settings.nodes}):
+        print(f"[busway] on PostgreSQL, {nodes} node(s)", flush=True)
+        results["systems"][f"busway-pg{nodes}"] = pg.run_busway_pg(
+            workdir,
+            workload,
+            settings,
+            admin_url=settings.db,
+            nodes=nodes,
+            run_system=run_system,
+        )
+    ingest = results["systems"]["busway-pg1"]["ingest"]["events"]
+    count = min(max(ingest, 20_000), 200_000)
+    print(f"[busway] PostgreSQL storage limit, {count:,} events", flush=True)
+    env = _busway_env(workdir, settings)
+    results["storage_limit_postgres"] = [
+        pg.storage_limit_pg(
+            workload, admin_url=settings.db, count=count, env=env, processes=processes
+        )
+        for processes in (1, 2)
+    ]
+
+
 def run_peer(name: str, workdir: Path, workload: Workload, settings: Settings) -> dict[str, Any]:
     venv_python = peers.ensure_venv()
     if name == "moto":
@@ -205,7 +244,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         print("client ceiling", flush=True)
         results["client_ceiling"] = client_ceiling(workdir, workload, settings)
-        results["systems"]["busway"] = run_busway(workdir, workload, settings)
+        if settings.sqlite:
+            results["systems"]["busway"] = run_busway(workdir, workload, settings)
+        if settings.db:
+            run_postgres(results, workdir, workload, settings)
         for name in ("ministack", "moto") if settings.peers else ():
             try:
                 results["systems"][name] = run_peer(name, workdir, workload, settings)
@@ -216,12 +258,15 @@ def main(argv: list[str] | None = None) -> None:
     results["machine"]["load_average_at_end"] = os.getloadavg()
     text, markdown = e2e_report.render(results)
     print(text)
-    write_results(results, markdown, quick=settings.quick)
+    write_results(results, markdown, quick=settings.quick, postgres=bool(settings.db))
 
 
-def write_results(results: dict[str, Any], markdown: str, *, quick: bool) -> None:
+def write_results(
+    results: dict[str, Any], markdown: str, *, quick: bool, postgres: bool = False
+) -> None:
     RESULTS.mkdir(exist_ok=True)
-    stem = f"e2e-{results['created'][:10]}" + ("-quick" if quick else "")
+    stem = f"e2e-{results['created'][:10]}" + ("-postgres" if postgres else "")
+    stem += "-quick" if quick else ""
     (RESULTS / f"{stem}.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     (RESULTS / f"{stem}.md").write_text(markdown)
     print(f"wrote {RESULTS / stem}.json and .md")

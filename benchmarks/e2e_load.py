@@ -7,12 +7,14 @@ server's Python.
 Requests are built once, before the clock starts. ``closed`` mode keeps ``connections``
 requests in flight for ``duration_s`` (throughput); ``open`` mode sends ``rate`` requests a
 second on a fixed schedule whatever the answers do (latency without coordinated omission)
-and records, per request, when it was sent and the event ids it got back.
+and records, per request, when it was sent and the event ids it got back. With ``ports``
+(several nodes of one cluster), connections and requests go round-robin over them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -159,25 +161,31 @@ async def send_one(pool: Pool, data: bytes, tally: Tally, *, record: int | None)
     return tally.take(status, body, sent=sent, record=record)
 
 
-async def run_closed(config: dict[str, Any], requests: list[bytes]) -> dict[str, Any]:
-    pool, tally = Pool(config["host"], config["port"]), Tally()
+def _ports(config: dict[str, Any]) -> list[int]:
+    return list(config.get("ports") or [config["port"]])
+
+
+async def run_closed(config: dict[str, Any], requests: list[list[bytes]]) -> dict[str, Any]:
+    pools, tally = [Pool(config["host"], port) for port in _ports(config)], Tally()
     start = time.monotonic()
     warm_until, deadline = start + config.get("warmup_s", 0.0), start + config["duration_s"]
     counter = iter(range(1 << 62))
     window = {"events": 0, "start": warm_until}
 
-    async def worker() -> None:
+    async def worker(node: int) -> None:
+        pool, made = pools[node], requests[node]
         while (now := time.monotonic()) < deadline:
-            acked = await send_one(
-                pool, requests[next(counter) % len(requests)], tally, record=None
-            )
+            acked = await send_one(pool, made[next(counter) % len(made)], tally, record=None)
             if now >= warm_until:
                 window["events"] += acked
 
-    workers = [asyncio.create_task(worker()) for _ in range(config["connections"])]
+    workers = [
+        asyncio.create_task(worker(i % len(pools))) for i in range(config["connections"])
+    ]
     unanswered = await _settle(workers, timeout=config["duration_s"] + config.get("grace_s", 10))
     elapsed = time.monotonic() - warm_until
-    pool.close()
+    for pool in pools:
+        pool.close()
     result = _summary(tally, elapsed=elapsed, window_events=window["events"])
     result["unanswered"] = unanswered
     return result
@@ -193,8 +201,8 @@ async def _settle(tasks: list[asyncio.Task[Any]], *, timeout: float) -> int:
     return len(pending)
 
 
-async def run_open(config: dict[str, Any], requests: list[bytes]) -> dict[str, Any]:
-    pool, tally = Pool(config["host"], config["port"]), Tally()
+async def run_open(config: dict[str, Any], requests: list[list[bytes]]) -> dict[str, Any]:
+    pools, tally = [Pool(config["host"], port) for port in _ports(config)], Tally()
     count, interval = int(config["rate"] * config["duration_s"]), 1.0 / config["rate"]
     start = time.monotonic() + 0.05
     tasks, lag = [], 0.0
@@ -203,11 +211,14 @@ async def run_open(config: dict[str, Any], requests: list[bytes]) -> dict[str, A
         if delay > 0:
             await asyncio.sleep(delay)
         lag = max(lag, -delay)
-        index = i % len(requests)
-        tasks.append(asyncio.create_task(send_one(pool, requests[index], tally, record=index)))
+        node = i % len(pools)
+        index = i % len(requests[node])
+        sending = send_one(pools[node], requests[node][index], tally, record=index)
+        tasks.append(asyncio.create_task(sending))
     unanswered = await _settle(tasks, timeout=config.get("grace_s", 10))
     elapsed = time.monotonic() - start
-    pool.close()
+    for pool in pools:
+        pool.close()
     result = _summary(tally, elapsed=elapsed, window_events=tally.events)
     result["unanswered"] = unanswered
     result["sends"] = tally.sends
@@ -239,7 +250,7 @@ def _quantile(values: list[float], q: float) -> float | None:
 
 async def run(config: dict[str, Any]) -> dict[str, Any]:
     bodies = [orjson.dumps(b) for b in config["bodies"]]
-    requests = [build_request(config["host"], config["port"], b) for b in bodies]
+    requests = [[build_request(config["host"], port, b) for b in bodies] for port in _ports(config)]
     if config["mode"] == "open":
         return await run_open(config, requests)
     return await run_closed(config, requests)
@@ -254,7 +265,11 @@ def main() -> None:
         result = asyncio.run(run(config))
     else:
         result = uvloop.run(run(config))
-    sys.stdout.buffer.write(orjson.dumps(result))
+    # Straight to the descriptor, made blocking: a large answer once came out cut short.
+    data = memoryview(orjson.dumps(result))
+    os.set_blocking(1, True)
+    while data:
+        data = data[os.write(1, data) :]
 
 
 if __name__ == "__main__":

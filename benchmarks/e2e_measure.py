@@ -121,7 +121,9 @@ def run_json(script: str, config: dict[str, Any], *, env: dict[str, str] | None 
 
 
 def load(server: Server, bodies: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
-    config = {"host": "127.0.0.1", "port": server.port, "bodies": bodies, **settings}
+    ports = getattr(server, "ports", [server.port])  # a NodeGroup: several nodes
+    config = {"host": "127.0.0.1", "port": server.port, "ports": ports, "bodies": bodies}
+    config.update(settings)
     result: dict[str, Any] = run_json("e2e_load.py", config)
     return result
 

@@ -10,7 +10,10 @@ import report as r
 INGEST_TARGET = 20_000.0  # durable events/s
 STORAGE_SHARE_TARGET = 0.5  # ingest at least half of the storage limit
 P99_TARGET = 0.005  # end-to-end at 500 events/s
+PG_INGEST_TARGET = 10_000.0  # durable events/s on PostgreSQL
+PG_P99_TARGET = 0.025
 LABELS = {"busway": "Busway", "ministack": "MiniStack", "moto": "moto"}
+LABELS.update({f"busway-pg{n}": f"Busway PG x{n}" for n in range(1, 9)})
 Table = tuple[str, Sequence[str], list[list[str]]]
 
 
@@ -137,12 +140,48 @@ def storage_table(results: dict[str, Any]) -> Table:
                 f"{fig['avg_body_bytes']:.0f} B",
             ]
         )
+    for limit_pg in results.get("storage_limit_postgres", []):
+        n = limit_pg["processes"]
+        pg = results["systems"].get(f"busway-pg{n}", {}).get("ingest", {}).get("events_per_s")
+        rows.append(
+            [
+                f"PostgreSQL, {n} process{'es' if n > 1 else ''}",
+                f"{limit_pg['events']:,}",
+                r.rate(limit_pg["events_per_s"]),
+                r.ratio(pg / limit_pg["events_per_s"] if pg else None, 2),
+                f"{limit_pg['avg_body_bytes']:.0f} B",
+            ]
+        )
     headers = ["store", "events", "events/s", "Busway ingest / limit", "event body"]
-    title = "Storage limit: the same rows appended straight into SqliteStore (64 callers x 10)"
+    title = "Storage limit: the same rows appended straight into the store (64 callers x 10)"
     return title, headers, rows
 
 
 def verdicts(results: dict[str, Any]) -> list[str]:
+    return _sqlite_verdicts(results) + _postgres_verdicts(results)
+
+
+def _postgres_verdicts(results: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, sysr in results["systems"].items():
+        if not name.startswith("busway-pg") or "error" in sysr:
+            continue
+        label, eps = LABELS.get(name, name), sysr["ingest"]["events_per_s"]
+        ok = eps >= PG_INGEST_TARGET
+        lines.append(_verdict(f"{label}: ingest {eps:,.0f} events/s", ok, ">= 10,000"))
+        p99 = sysr["latency"]["p99_s"]
+        if p99 is not None:
+            ok = p99 <= PG_P99_TARGET
+            lines.append(_verdict(f"{label}: p99 end-to-end {p99 * 1e3:.1f} ms", ok, "<= 25 ms"))
+        d = sysr["durability"]
+        lines.append(
+            f"{label}: {d['stored']:,} events stored, {d['acknowledged']:,} acknowledged "
+            f"({'all' if d['all_stored'] else 'NOT all'} stored)"
+        )
+    return lines
+
+
+def _sqlite_verdicts(results: dict[str, Any]) -> list[str]:
     busway = results["systems"].get("busway")
     if not busway or "error" in busway:
         return []

@@ -1,5 +1,6 @@
 """The storage limit: the rows a PutEvents run writes, appended straight into the SQLite store
-with its group commit and no HTTP, from many concurrent callers in batches of 10.
+(or, with ``url``, the PostgreSQL store) with its group commit and no HTTP, from many
+concurrent callers in batches of 10.
 
     python e2e_storage.py CONFIG.json    # prints the figures as JSON on stdout
 
@@ -21,6 +22,7 @@ from typing import Any
 import orjson
 
 from busway.storage.base import NewEvent
+from busway.storage.postgres import PostgresStore
 from busway.storage.sqlite import SqliteStore
 
 
@@ -47,7 +49,9 @@ def build_events(config: dict[str, Any], now: datetime) -> list[NewEvent]:
     return out
 
 
-async def append_all(store: SqliteStore, events: list[NewEvent], config: dict[str, Any]) -> float:
+async def append_all(
+    store: SqliteStore | PostgresStore, events: list[NewEvent], config: dict[str, Any]
+) -> float:
     batch, now = config["batch"], datetime.now(UTC)
     batches = [events[i : i + batch] for i in range(0, len(events), batch)]
     queue = iter(batches)
@@ -61,10 +65,20 @@ async def append_all(store: SqliteStore, events: list[NewEvent], config: dict[st
     return time.perf_counter() - start
 
 
-def main() -> None:
-    with open(sys.argv[1], "rb") as f:
-        config = orjson.loads(f.read())
-    events = build_events(config, datetime.now(UTC))
+async def append_postgres(events: list[NewEvent], config: dict[str, Any]) -> tuple[float, int, int]:
+    """(elapsed, events stored, deliveries stored) in a fresh schema at ``config["url"]``."""
+    store = await PostgresStore.open(config["url"], max_size=config.get("pool", 10))
+    try:
+        elapsed = await append_all(store, events, config)
+        async with store.db.connection() as conn:
+            rows = await conn.fetchval("SELECT count(*) FROM events")
+            deliveries = await conn.fetchval("SELECT count(*) FROM deliveries")
+    finally:
+        await store.close()
+    return elapsed, rows, deliveries
+
+
+def append_sqlite(events: list[NewEvent], config: dict[str, Any]) -> tuple[float, int, int]:
     store = SqliteStore(config["db"], synchronous=config["synchronous"])
     try:
         elapsed = asyncio.run(append_all(store, events, config))
@@ -73,8 +87,19 @@ def main() -> None:
     with sqlite3.connect(config["db"]) as conn:
         rows = conn.execute("SELECT count(*) FROM events").fetchone()[0]
         deliveries = conn.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+    return elapsed, rows, deliveries
+
+
+def main() -> None:
+    with open(sys.argv[1], "rb") as f:
+        config = orjson.loads(f.read())
+    events = build_events(config, datetime.now(UTC))
+    if config.get("url"):
+        elapsed, rows, deliveries = asyncio.run(append_postgres(events, config))
+    else:
+        elapsed, rows, deliveries = append_sqlite(events, config)
     result = {
-        "synchronous": config["synchronous"],
+        "synchronous": config.get("synchronous"),
         "events": len(events),
         "events_stored": rows,
         "deliveries_stored": deliveries,

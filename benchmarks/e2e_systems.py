@@ -92,17 +92,26 @@ def start_sink(workdir: Path, mode: str = "sink") -> Server:
     return start(f"sink-{mode}", command, port=port, workdir=workdir)
 
 
-def start_busway(workdir: Path, *, db: Path, source: str) -> Server:
-    """``busway serve`` on a fresh SQLite file: .venv's install (``installed``), or the package
-    under ``src`` (the working tree) or under any folder holding a ``busway`` package."""
+def start_busway(
+    workdir: Path,
+    *,
+    db: Path | str,
+    source: str,
+    name: str = "busway",
+    env: dict[str, str] | None = None,
+) -> Server:
+    """``busway serve`` on a fresh SQLite file (or a PostgreSQL URL): .venv's install
+    (``installed``), or the package under ``src`` (the working tree) or under any folder
+    holding a ``busway`` package."""
     port = free_port()
-    env = {"BUSWAY_DATABASE_URL": ""}
+    env = {"BUSWAY_DATABASE_URL": "", **(env or {})}
     if source != "installed":
         tree = ROOT / "src" if source == "src" else Path(source)
-        env["PYTHONPATH"] = str(src_overlay(workdir, tree))
+        overlay = workdir / "overlay"
+        env["PYTHONPATH"] = str(overlay if overlay.exists() else src_overlay(workdir, tree))
     command = [str(BUSWAY_PYTHON), "-m", "busway", "serve", "--port", str(port), "--db", str(db)]
     command += ["--log-level", "warning"]
-    return start("busway", command, port=port, workdir=workdir, env=env)
+    return start(name, command, port=port, workdir=workdir, env=env)
 
 
 def src_overlay(workdir: Path, tree: Path) -> Path:
@@ -162,7 +171,7 @@ def create_rules(server: Server, workload: Workload, target: dict[str, Any]) -> 
 
 def http_target(server: Server, sink: Server) -> dict[str, Any]:
     """A plain URL target for Busway; an API destination for the peers, which need one."""
-    if server.name == "busway":
+    if server.name.startswith("busway"):
         return {"Arn": f"{sink.url}/events"}
     events = client("events", server)
     connection = events.create_connection(

@@ -38,9 +38,24 @@ class Settings:
     event_retention_hours: int = 24
     # This node's name in delivery leases (nodes sharing PostgreSQL need distinct names).
     node_name: str | None = None
+    # How long a claimed delivery stays with its node: if the node dies, other nodes
+    # retry its deliveries this long after they were claimed.
+    delivery_lease_seconds: int = 120
+    # PostgreSQL: NOTIFY/LISTEN wake other nodes at once (queue arrivals, rule and
+    # schedule changes). Off: polling only (every second), e.g. behind PgBouncer in
+    # transaction mode, where LISTEN cannot work.
+    postgres_notify: bool = True
     # HTTP ingress routes, as [[ingress]] tables in the config file (busway.api.ingress).
     ingress: tuple[Mapping[str, Any], ...] = ()
     log_level: str = "info"
+    # The SMTP server that email subscriptions of topics go out through (no host: email
+    # deliveries fail until one is set). smtp_security: none, starttls or tls.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "busway@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = "none"
 
     @property
     def sqlite_path(self) -> str:
@@ -63,6 +78,14 @@ _ENV = {
     "BUSWAY_MISSED_SCHEDULES": "missed_schedules",
     "BUSWAY_EVENT_RETENTION_HOURS": "event_retention_hours",
     "BUSWAY_NODE_NAME": "node_name",
+    "BUSWAY_DELIVERY_LEASE_SECONDS": "delivery_lease_seconds",
+    "BUSWAY_POSTGRES_NOTIFY": "postgres_notify",
+    "BUSWAY_SMTP_HOST": "smtp_host",
+    "BUSWAY_SMTP_PORT": "smtp_port",
+    "BUSWAY_SMTP_FROM": "smtp_from",
+    "BUSWAY_SMTP_USERNAME": "smtp_username",
+    "BUSWAY_SMTP_PASSWORD": "smtp_password",
+    "BUSWAY_SMTP_SECURITY": "smtp_security",
 }
 
 

@@ -28,6 +28,7 @@
      +-- InvalidStateError (ValueError)          an operation the resource's state forbids
      |    +-- PurgeQueueInProgressError          a second PurgeQueue within 60 seconds
      +-- StorageError (RuntimeError)             the store failed or is closed
+     |    +-- StoreUnavailableError              the database cannot be reached (for now)
      +-- ProtocolError (ValueError)              a request refused before any service sees it
      +-- RemoteError (RuntimeError)              an error a Busway server answered the SDK with
 
@@ -145,6 +146,15 @@ class InvalidStateError(BuswayError, ValueError):
 
 class StorageError(BuswayError, RuntimeError):
     """The store could not do what was asked, or is closed."""
+
+
+class StoreUnavailableError(StorageError):
+    """The database cannot be reached or refused the connection for now (down,
+    restarting, out of connections): the request may succeed if tried again."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the database is unavailable: {reason}")
 
 
 class ProtocolError(BuswayError, ValueError):

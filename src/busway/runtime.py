@@ -14,27 +14,38 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 
 from busway.api.app import create_app
+from busway.api.aws.endpoint import Authenticate
 from busway.api.aws.events import EventsServices, events_api
 from busway.api.aws.scheduler import scheduler_api
 from busway.api.aws.sigv4 import verify_signature
+from busway.api.aws.sns import SnsEndpoint
 from busway.api.aws.sqs import sqs_api
 from busway.api.cloudevents import cloudevents_route
+from busway.api.functions import function_routes
 from busway.api.ingress import IngressRoute, ingress_routes
+from busway.api.topics import topic_routes
+from busway.api.ws import Access, ws_routes
 from busway.arn import Scope
 from busway.clock import Clock, SystemClock
 from busway.config import Settings
 from busway.engine.directory import Directory
 from busway.engine.dispatcher import Dispatcher
+from busway.engine.hub import Hub
 from busway.engine.ingest import Ingest
 from busway.engine.janitor import Janitor
 from busway.engine.router import Router
 from busway.engine.scheduler import MissedPolicy, Scheduler
 from busway.engine.senders.egress import EgressPolicy
+from busway.engine.senders.email import EmailSender, SmtpSettings
+from busway.engine.senders.function import FunctionBroker
 from busway.engine.senders.http import HttpSender
 from busway.engine.senders.queue import QueueSender
+from busway.engine.senders.websocket import WebSocketSender
 from busway.engine.targets import Senders
+from busway.engine.topics import TopicFanout
 from busway.engine.watch import CatalogWatch
 from busway.model import Delivery
 from busway.service.api_destinations import ApiDestinationService
@@ -48,6 +59,7 @@ from busway.service.schedule_groups import ScheduleGroupService
 from busway.service.schedules import ScheduleService
 from busway.service.tags import TagService
 from busway.service.targets import TargetService
+from busway.service.topics import TopicService
 from busway.storage.base import Resource
 from busway.storage.postgres import PostgresStore
 from busway.storage.sqlite import SqliteStore
@@ -57,7 +69,7 @@ def open_store(settings: Settings) -> SqliteStore | PostgresStore:
     """The backend the database URL names: ``postgresql://`` or SQLite."""
     url = settings.database_url
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresStore.deferred(url)
+        return PostgresStore.deferred(url, notify=settings.postgres_notify)
     return SqliteStore(settings.sqlite_path)
 
 
@@ -70,6 +82,18 @@ def node_name(settings: Settings) -> str:
     if settings.database_url.startswith(("postgresql://", "postgres://")):
         return f"{socket.gethostname()}:{settings.port}"
     return "local"
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """Where email subscriptions go out; ``ValueError`` for an unknown security mode."""
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        security=settings.smtp_security,
+    )
 
 
 SETTLE_SECONDS = 1.0
@@ -140,13 +164,21 @@ class Runtime:
             clock=self.clock,
             hand_off=self._hand_off,
             node=self.node,
+            lease_seconds=s.delivery_lease_seconds,
             size_limit=s.max_event_bytes,
         )
+        # This node's WebSocket connections (api/ws.py registers them).
+        self.hub = Hub(ingest=self.ingest, clock=self.clock)
+        self.functions = FunctionBroker()
         self.senders = Senders(
             http=self.http,
             queue=QueueSender(self.store.queues, scope=self.scope),
             ingest=self.ingest,
             directory=self.directory,
+            email=EmailSender(smtp_settings(s)),
+            topics=TopicFanout(catalog, self.ingest),
+            websocket=WebSocketSender(self.hub),
+            functions=self.functions,
         )
         self.dispatcher = Dispatcher(
             log=self.store.events,
@@ -154,6 +186,7 @@ class Runtime:
             senders=self.senders,
             clock=self.clock,
             node=self.node,
+            lease_seconds=s.delivery_lease_seconds,
         )
         self.scheduler = Scheduler(
             store=self.store.schedules,
@@ -163,6 +196,7 @@ class Runtime:
             hand_off=self._hand_off,
             node=self.node,
             missed=MissedPolicy(s.missed_schedules),
+            lease_seconds=s.delivery_lease_seconds,
         )
         self.watch = CatalogWatch(catalog, router=self.router, directory=self.directory)
         self.janitor = Janitor(
@@ -188,6 +222,8 @@ class Runtime:
             self.store.queues, scope=self.scope, clock=self.clock, base_url=self.base_url
         )
         self.ingress = [IngressRoute.from_settings(route) for route in s.ingress]
+        assert self.senders.topics is not None
+        self.topics = TopicService(context, self.senders.topics)
         self._tasks: list[asyncio.Task[None]] = []
 
     def _hand_off(self, claimed: list[Delivery]) -> None:
@@ -219,15 +255,26 @@ class Runtime:
             asyncio.create_task(self.janitor.run()),
         ]
         if isinstance(self.store, PostgresStore):
-            # Other nodes may change rules and targets: look every second.
+            # Other nodes may change rules and targets: look every second, and at once
+            # when they say so (NOTIFY; a hint, the timer is the guarantee).
             await self.watch.sync()
             self._tasks.append(asyncio.create_task(self.watch.run()))
+            self._listen(self.store)
+
+    def _listen(self, store: PostgresStore) -> None:
+        if store.hints is not None:
+            store.hints.on("catalog", lambda _: self.watch.poke())
+            store.hints.on("schedules", lambda _: self.scheduler.wake())
+            store.hints.on("deliveries", lambda _: self.dispatcher.claim_soon())
+        store.listen()
 
     async def stop(self) -> None:
         self.heap.stop()
         await self.scheduler.stop()
         await self.janitor.stop()
         await self.watch.stop()
+        # Sends waiting on workers would hold up the dispatcher's stop: retry them.
+        self.functions.close()
         await self.dispatcher.stop()
         for task in self._tasks:
             task.cancel()
@@ -244,12 +291,24 @@ class Runtime:
             [events_api(self.events), sqs_api(self.queues)],
             rest_services=[scheduler_api(self.schedules, self.schedule_groups)],
             extra_routes=[
+                *self._ws_routes(authenticate),
                 *ingress_routes(self.ingress, self.events.events),
                 cloudevents_route(self.events.events),
+                *topic_routes(self.topics, authenticate=authenticate),
+                *function_routes(self.functions, authenticate=authenticate),
             ],
             start=self.start,
             stop=self.stop,
             authenticate=authenticate,
+            query_endpoint=SnsEndpoint(self.topics, authenticate=authenticate),
+        )
+
+    def _ws_routes(self, authenticate: Authenticate | None) -> list[BaseRoute]:
+        credentials = self.settings.credentials if self.settings.auth else None
+        return ws_routes(
+            self.hub,
+            access=Access(credentials, authenticate),
+            bus_exists=lambda bus: self.router.routes(bus) is not None,
         )
 
     def _authenticate(self, request: Request, body: bytes) -> None:

@@ -39,7 +39,7 @@ def event(event_id: str, routes: int = 1) -> NewEvent:
 async def test_nodes_starting_together_migrate_once(nodes: list[PostgresStore]) -> None:
     async with nodes[0].db.connection() as conn:
         versions = [row[0] for row in await conn.fetch("SELECT version FROM schema_version")]
-    assert versions == [1]
+    assert versions == [1, 2]
 
 
 async def test_nodes_claiming_at_once_get_disjoint_deliveries(

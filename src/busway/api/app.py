@@ -11,25 +11,33 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from busway.api.aws.endpoint import Authenticate, AwsEndpoint
 from busway.api.aws.protocol import ServiceApi
 from busway.api.aws.rest import RestEndpoint
-from busway.errors import ProtocolError
+from busway.api.aws.sns import is_query_request
+from busway.errors import ProtocolError, StoreUnavailableError
 
 
 class BuswayApp(Starlette):
     """Starlette, except that ``POST /`` goes straight to the AWS endpoint: the busiest
     route skips the middleware and routing layers, which do nothing for it."""
 
-    def __init__(self, endpoint: AwsEndpoint, **options: Any) -> None:
+    def __init__(
+        self, endpoint: AwsEndpoint, *, query: ASGIApp | None = None, **options: Any
+    ) -> None:
         super().__init__(**options)
         self._endpoint = endpoint
+        self._query = query
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":
+            # Form-encoded requests speak AWS's query protocol (SNS); the rest AWS JSON.
+            if self._query is not None and is_query_request(scope):
+                await self._query(scope, receive, send)
+                return
             await self._endpoint(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
@@ -39,13 +47,14 @@ def create_app(
     services: Sequence[ServiceApi],
     *,
     rest_services: Sequence[ServiceApi] = (),
-    extra_routes: Sequence[Route] = (),
+    extra_routes: Sequence[BaseRoute] = (),
     start: Callable[[], Awaitable[None]],
     stop: Callable[[], Awaitable[None]],
     authenticate: Authenticate | None = None,
+    query_endpoint: ASGIApp | None = None,
 ) -> BuswayApp:
     """The app; ``start`` and ``stop`` run in its lifespan (the engine's life).
-    ``extra_routes`` (ingress, CloudEvents) are matched before the REST services."""
+    ``extra_routes`` (ingress, CloudEvents, WebSockets) are matched before the REST services."""
     endpoint = AwsEndpoint(services, authenticate=authenticate)
     rest = [RestEndpoint(service) for service in rest_services]
 
@@ -73,6 +82,7 @@ def create_app(
 
     return BuswayApp(
         endpoint,
+        query=query_endpoint,
         routes=[
             Route("/", endpoint, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
@@ -80,7 +90,16 @@ def create_app(
             Route("/{path:path}", by_path, methods=["GET", "POST", "PUT", "DELETE"]),
         ],
         lifespan=lifespan,
+        exception_handlers={StoreUnavailableError: _unavailable},
     )
+
+
+async def _unavailable(request: Request, error: Exception) -> Response:
+    """Routes outside the AWS endpoints (ingress, CloudEvents) answer a database outage
+    with 503 and Retry-After, which HTTP clients and webhook senders retry."""
+    body = orjson.dumps({"message": "The service is unavailable. Please try again later."})
+    headers = {"Retry-After": "1"}
+    return Response(body, status_code=503, headers=headers, media_type="application/json")
 
 
 async def _authenticated(request: Request, authenticate: Authenticate) -> Response | None:

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from busway.service.events import EventService
+from busway.transform.cloudevent import to_cloudevent
 
 REQUIRED = ("id", "source", "specversion", "type")
 STRUCTURED = "application/cloudevents+json"
@@ -75,25 +76,6 @@ def entry_of(cloud_event: Mapping[str, Any], *, bus: str) -> dict[str, Any]:
     if cloud_event.get("time"):
         entry["time"] = _time(cloud_event["time"])
     return entry
-
-
-def to_cloudevent(event: Mapping[str, Any]) -> dict[str, Any]:
-    """An EventBridge event as a structured-mode CloudEvent."""
-    cloud_event: dict[str, Any] = {
-        "specversion": "1.0",
-        "id": event["id"],
-        "source": event["source"],
-        "type": event["detail-type"],
-        "time": event["time"],
-        "datacontenttype": "application/json",
-        "data": event.get("detail", {}),
-        "ebaccount": event.get("account"),
-        "ebregion": event.get("region"),
-    }
-    resources = event.get("resources") or []
-    if resources:
-        cloud_event["subject"] = resources[0]
-    return cloud_event
 
 
 def _binary(headers: Mapping[str, str], body: bytes, media: str) -> dict[str, Any]:

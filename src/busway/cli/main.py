@@ -14,6 +14,9 @@ from busway.cli.argument import read_argument
 from busway.cli.render import render_explanation
 from busway.cli.schedules import schedules
 from busway.cli.serve import serve
+from busway.cli.tail import tail
+from busway.cli.topics import topics
+from busway.cli.worker import worker
 from busway.errors import BuswayError, InvalidEventError, InvalidEventPatternError
 
 MATCH, NO_MATCH, INVALID = 0, 1, 2
@@ -54,6 +57,9 @@ def explain(pattern: str, event: str) -> None:
 
 main.add_command(serve)
 main.add_command(schedules)
+main.add_command(tail)
+main.add_command(topics)
+main.add_command(worker)
 
 
 @contextmanager

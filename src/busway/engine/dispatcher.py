@@ -18,10 +18,11 @@ from typing import Any
 import orjson
 
 from busway.clock import Clock
-from busway.engine.invocation import SCHEDULER_BUS, schedule_invocation
+from busway.engine.invocation import INVOCATION_BUSES, invocation_of
 from busway.engine.retry import GiveUp, decide_retry
 from busway.engine.router import Router
 from busway.engine.targets import Senders
+from busway.errors import StorageError
 from busway.model import Delivery, Outcome, Rule, SendResult, Target
 from busway.storage.base import EventLog, Finished, RetryLater
 from busway.transform import InputTransformer, render_input
@@ -30,6 +31,9 @@ _log = logging.getLogger("busway.dispatcher")
 CLAIM_LIMIT = 512
 # Outcomes wait this long to share a commit: they hold up no caller, only the rows.
 FLUSH_DELAY_SECONDS = 0.02
+# Outcomes that could not be written (database down) are tried again, waiting longer
+# each time up to this.
+MOST_FLUSH_BACKOFF_SECONDS = 1.0
 
 
 class Dispatcher:
@@ -66,6 +70,8 @@ class Dispatcher:
         self._flush_task: asyncio.Task[None] | None = None
         self._earliest_retry: datetime | None = None
         self._stopping = False
+        self._claim_now = False
+        self._outage = False
 
     def hand_off(self, deliveries: list[Delivery]) -> None:
         """Take freshly committed, already claimed deliveries for their first attempt."""
@@ -75,13 +81,20 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
+    def claim_soon(self) -> None:
+        """Deliveries fell due behind this node's back (another node released them):
+        claim now rather than at the next poll."""
+        self._claim_now = True
+        self._wake.set()
+
     async def run(self) -> None:
         """Deliver until ``stop``. Handed-over deliveries start at once; the store is
         asked for due ones every ``poll_seconds``, or sooner when a retry falls due."""
         next_claim = self._clock.now()
         while not self._stopping:
             await self._start(self._take_inbox())
-            if self._clock.now() >= next_claim:
+            if self._claim_now or self._clock.now() >= next_claim:
+                self._claim_now = False
                 claimed = await self._claim()
                 await self._start(claimed)
                 next_claim = self._next_claim(full=len(claimed) == CLAIM_LIMIT)
@@ -121,26 +134,48 @@ class Dispatcher:
     async def flush(self) -> None:
         """Write the outcomes gathered so far."""
         async with self._flushing:
-            finished, self._finished = self._finished, []
             retries, self._retries = self._retries, []
             if retries:
-                await self._log.retry(retries)
+                try:
+                    await self._log.retry(retries)
+                except Exception:
+                    self._retries[:0] = retries  # kept for the next flush
+                    raise
                 earliest = min(r.run_at for r in retries)
                 if self._earliest_retry is None or earliest < self._earliest_retry:
                     self._earliest_retry = earliest
                     self._wake.set()
+            finished, self._finished = self._finished, []
             if finished:
-                await self._log.finish(finished, now=self._clock.now())
+                try:
+                    await self._log.finish(finished, now=self._clock.now())
+                except Exception:
+                    self._finished[:0] = finished
+                    raise
 
     def _take_inbox(self) -> list[Delivery]:
         batch, self._inbox = self._inbox, []
         return batch
 
     async def _claim(self) -> list[Delivery]:
+        """The due deliveries; none while the store fails (the next poll tries again)."""
         self._earliest_retry = None
-        return await self._log.claim(
-            now=self._clock.now(), limit=CLAIM_LIMIT, lease_seconds=self._lease, node=self._node
-        )
+        try:
+            claimed = await self._log.claim(
+                now=self._clock.now(), limit=CLAIM_LIMIT, lease_seconds=self._lease, node=self._node
+            )
+        except Exception as exc:
+            self._failed("claiming deliveries", exc)
+            return []
+        self._outage = False
+        return claimed
+
+    def _failed(self, doing: str, exc: Exception) -> None:
+        """Log the first failure of an outage: one line a database outage, a trace a bug."""
+        if not self._outage:
+            self._outage = True
+            trace = not isinstance(exc, StorageError)
+            _log.warning("%s failed (%s); retrying", doing, exc, exc_info=trace)
 
     def _next_claim(self, *, full: bool) -> datetime:
         now = self._clock.now()
@@ -175,8 +210,17 @@ class Dispatcher:
             self._flush_task = asyncio.create_task(self._flush_soon())
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(FLUSH_DELAY_SECONDS)
-        await self.flush()
+        delay = FLUSH_DELAY_SECONDS
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self.flush()
+                return
+            except Exception as exc:
+                self._failed("writing delivery outcomes", exc)
+                if self._stopping:  # stop() tries once more itself
+                    return
+            delay = min(delay * 2, MOST_FLUSH_BACKOFF_SECONDS)
 
     async def _attempt(self, delivery: Delivery) -> None:
         prepared = self._prepare(delivery)
@@ -195,8 +239,8 @@ class Dispatcher:
     ) -> tuple[Rule, Target, dict[str, Any] | None, str] | Finished:
         """The rule, target, event (None: not parsed yet) and rendered payload of
         ``delivery``, or how it ends."""
-        if delivery.bus == SCHEDULER_BUS:
-            return schedule_invocation(delivery)
+        if delivery.bus in INVOCATION_BUSES:
+            return invocation_of(delivery)
         found = self._router.target(delivery.bus, delivery.rule, delivery.target_id)
         if found is None:
             return Finished(delivery.id, "cancelled", "rule or target removed")

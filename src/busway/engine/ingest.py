@@ -74,6 +74,8 @@ class Ingest:
         self._node = node
         self._lease = lease_seconds
         self.size_limit = size_limit
+        # Live tail (engine/hub.py): set only while a tail subscriber is connected.
+        self.tap: Callable[[Sequence[NewEvent]], None] | None = None
 
     async def put_events(self, entries: Sequence[Entry]) -> list[EntryResult]:
         """Accept what can be accepted; one result per entry, in order."""
@@ -120,6 +122,8 @@ class Ingest:
         )
         if claimed:
             self._hand_off(claimed)
+        if self.tap is not None:
+            self.tap(events)
 
     def _accept(
         self, entry: Entry, event_id: str, *, now: datetime, now_text: str

@@ -1,8 +1,10 @@
-"""What a schedule sends to a target that is not a bus.
+"""Invocations: what a schedule sends to a target that is not a bus, and a topic's copy
+of a message for one subscription.
 
-Such a firing is stored as an event on the internal ``aws.scheduler`` log whose body
-carries the target and the payload, so the delivery stands on its own even if the
-schedule is deleted after its last occurrence (ActionAfterCompletion DELETE).
+Each is stored as an event on an internal bus (``aws.scheduler``, ``busway.topics``)
+whose body carries the target and the payload, so the delivery stands on its own even
+if the schedule or subscription is deleted before it is sent (ActionAfterCompletion
+DELETE, an unsubscribe).
 """
 
 from __future__ import annotations
@@ -16,21 +18,29 @@ import orjson
 from busway.model import Delivery, Rule, Target
 
 SCHEDULER_BUS = "aws.scheduler"
+TOPICS_BUS = "busway.topics"
+INVOCATION_BUSES = frozenset({SCHEDULER_BUS, TOPICS_BUS})
 SCHEDULE_TARGET_ID = "target"
 
 
-def invocation_body(*, schedule_arn: str, target: Mapping[str, Any], payload: str) -> bytes:
-    return orjson.dumps({"schedule_arn": schedule_arn, "target": target, "payload": payload})
+def invocation_body(*, origin_arn: str, target: Mapping[str, Any], payload: str) -> bytes:
+    """The stored body of an invocation from ``origin_arn`` (a schedule, a subscription)."""
+    return orjson.dumps({"origin_arn": origin_arn, "target": target, "payload": payload})
 
 
-def schedule_invocation(delivery: Delivery) -> tuple[Rule, Target, dict[str, Any], str]:
-    """The schedule (as the rule), its target and the payload a scheduler delivery carries."""
+def invocation_of(delivery: Delivery) -> tuple[Rule, Target, dict[str, Any], str]:
+    """The origin (as the rule), its target and the payload an invocation carries."""
     body = orjson.loads(delivery.body)
-    group_and_name = delivery.rule
-    rule = Rule(bus=SCHEDULER_BUS, name=group_and_name.split("/", 1)[-1], arn=body["schedule_arn"])
+    bus, key = delivery.bus, delivery.rule
+    # Bodies written before invocations had other origins than schedules name it so.
+    origin = body.get("origin_arn") or body["schedule_arn"]
+    rule = Rule(bus=bus, name=key.split("/", 1)[-1], arn=origin)
     spec = {k: v for k, v in body["target"].items() if k != "input"}
-    target = Target(SCHEDULER_BUS, group_and_name, SCHEDULE_TARGET_ID, spec["arn"], spec)
-    return rule, target, {}, fill_attempt(str(body["payload"]), attempt=delivery.attempt)
+    target = Target(bus, key, SCHEDULE_TARGET_ID, spec["arn"], spec)
+    payload = str(body["payload"])
+    if bus == SCHEDULER_BUS:
+        payload = fill_attempt(payload, attempt=delivery.attempt)
+    return rule, target, {}, payload
 
 
 def fill_attempt(text: str, *, attempt: int) -> str:

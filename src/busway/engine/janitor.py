@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from busway.clock import Clock
+from busway.errors import StorageError
 from busway.storage.base import Maintenance
 
 _log = logging.getLogger("busway.janitor")
@@ -38,6 +39,8 @@ class Janitor:
         while not self._stop.is_set():
             try:
                 await self.sweep()
+            except StorageError as exc:
+                _log.warning("pruning the store failed (%s); trying again later", exc)
             except Exception:
                 _log.exception("pruning the store failed; trying again later")
             with contextlib.suppress(TimeoutError):

@@ -31,6 +31,7 @@ from busway.engine.invocation import (
 )
 from busway.engine.router import Router
 from busway.engine.targets import TargetKind, target_kind
+from busway.errors import StorageError
 from busway.model import DEFAULT_BUS, Delivery, format_time
 from busway.schedule import (
     flexible_offset,
@@ -131,6 +132,9 @@ class Scheduler:
         while not self._stopping:
             try:
                 fired = await self.step()
+            except StorageError as exc:
+                _log.warning("firing schedules failed (%s); trying again", exc)
+                fired = 0
             except Exception:
                 _log.exception("firing schedules failed; trying again")
                 fired = 0
@@ -164,7 +168,10 @@ class Scheduler:
 
     async def _sleep(self) -> None:
         wait = self._poll
-        upcoming = await self._store.next_due()
+        try:
+            upcoming = await self._store.next_due()
+        except Exception:  # the store is failing: step() has logged it; poll again
+            upcoming = None
         if upcoming is not None:
             wait = max(0.0, min(wait, (upcoming - self._clock.now()).total_seconds()))
         with contextlib.suppress(TimeoutError):
@@ -194,7 +201,7 @@ class Scheduler:
             return self._bus_events(record, target)
         payload = _context(target.get("input"), record, per_attempt=False)
         payload = payload or _notification(record, self._scope)
-        body = invocation_body(schedule_arn=record.arn, target=target, payload=payload)
+        body = invocation_body(origin_arn=record.arn, target=target, payload=payload)
         routes = [(record.key, SCHEDULE_TARGET_ID)]
         moment = self._firing_time
         return [NewEvent(str(uuid.uuid4()), SCHEDULER_BUS, moment, moment, body, routes)]

@@ -13,8 +13,12 @@ import orjson
 
 from busway.engine.directory import Directory
 from busway.engine.ingest import Ingest
+from busway.engine.senders.email import MAILTO, EmailSender
+from busway.engine.senders.function import FunctionBroker
 from busway.engine.senders.http import HttpSender
 from busway.engine.senders.queue import QueueSender
+from busway.engine.senders.websocket import WebSocketSender, websocket_address
+from busway.engine.topics import TopicFanout, topic_name_of
 from busway.model import Delivery, SendResult, Target
 
 _log = logging.getLogger("busway.targets.log")
@@ -26,24 +30,36 @@ class TargetKind(StrEnum):
     QUEUE = "queue"
     LOG = "log"
     WEBHOOK = "webhook"
+    TOPIC = "topic"
+    EMAIL = "email"
+    WEBSOCKET = "websocket"
+    FUNCTION = "function"
 
 
 def target_kind(arn: str) -> TargetKind | None:
     """The kind of target ``arn`` names, or None when Busway cannot deliver to it."""
     if arn.startswith(("http://", "https://")):
         return TargetKind.WEBHOOK
+    if arn.startswith(MAILTO):
+        return TargetKind.EMAIL
     parts = arn.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn":
         return None
     service, resource = parts[2], parts[5]
     if service == "sqs":
         return TargetKind.QUEUE
+    if service == "sns" and resource and ":" not in resource:
+        return TargetKind.TOPIC
     if service == "logs" and resource.startswith("log-group:"):
         return TargetKind.LOG
     if service == "events" and resource.startswith("event-bus/"):
         return TargetKind.EVENT_BUS
     if service == "events" and resource.startswith("api-destination/"):
         return TargetKind.API_DESTINATION
+    if service == "execute-api" and websocket_address(arn) is not None:
+        return TargetKind.WEBSOCKET
+    if service == "lambda" and resource.startswith("function:") and resource[9:]:
+        return TargetKind.FUNCTION
     return None
 
 
@@ -56,6 +72,10 @@ class Senders:
     ingest: Ingest
     directory: Directory
     webhook_secret: str | None = None
+    email: EmailSender | None = None
+    topics: TopicFanout | None = None
+    websocket: WebSocketSender | None = None
+    functions: FunctionBroker | None = None
 
     async def send(
         self,
@@ -70,12 +90,17 @@ class Senders:
         means the delivery's body, parsed only for the kinds that read the event."""
         kind = target_kind(target.arn)
         if kind is TargetKind.WEBHOOK:
+            http_parameters = target.setting("http_parameters")
+            if http_parameters and event is None:
+                event = orjson.loads(delivery.body)
             return await self.http.send_webhook(
                 url=target.arn,
                 payload=payload.encode(),
                 message_id=f"{delivery.event_id}.{delivery.rule}.{delivery.target_id}",
                 secret=self.webhook_secret,
                 now=now,
+                http_parameters=http_parameters,
+                event=event,
             )
         if kind is TargetKind.API_DESTINATION:
             event = orjson.loads(delivery.body) if event is None else event
@@ -92,6 +117,20 @@ class Senders:
         if kind is TargetKind.LOG:
             _log.info("%s %s", target.arn, payload)
             return SendResult.delivered()
+        if kind is TargetKind.TOPIC and self.topics is not None:
+            return await self._publish(delivery, target=target, payload=payload, now=now)
+        if kind is TargetKind.EMAIL and self.email is not None:
+            return await self.email.send(
+                endpoint=target.arn,
+                message=payload,
+                topic=topic_name_of(str(target.setting("topic_arn") or "")),
+                message_id=f"{delivery.event_id}.{delivery.rule}.{delivery.target_id}",
+                subject=target.setting("subject"),
+            )
+        if kind is TargetKind.WEBSOCKET and self.websocket is not None:
+            return self.websocket.send(delivery, target=target, event=event, payload=payload)
+        if kind is TargetKind.FUNCTION and self.functions is not None:
+            return await self.functions.send(delivery, arn=target.arn, payload=payload)
         return SendResult.failed("NO_RESOURCE", f"Busway cannot deliver to {target.arn}.")
 
     async def _send_to_destination(
@@ -109,6 +148,18 @@ class Senders:
             payload=payload.encode(),
             now=now,
         )
+
+    async def _publish(
+        self, delivery: Delivery, *, target: Target, payload: str, now: datetime
+    ) -> SendResult:
+        assert self.topics is not None
+        topic = topic_name_of(target.arn)
+        published = await self.topics.publish(
+            topic, message=payload, message_id=delivery.event_id, now=now
+        )
+        if published is None:
+            return SendResult.failed("NO_RESOURCE", f"Topic {topic} does not exist.")
+        return SendResult.delivered()
 
     async def _forward(self, target: Target, event: Mapping[str, Any]) -> SendResult:
         bus = target.arn.split(":event-bus/", 1)[1]

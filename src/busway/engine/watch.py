@@ -3,7 +3,9 @@
 Each node keeps its routes in memory and rebuilds them when a change passes through it.
 Changes made through another node reach this one by polling: per bus, the count and
 latest modification time of its rules and targets; a bus whose figures moved is
-rebuilt. The same for API destinations and connections.
+rebuilt. The same for API destinations and connections. A store that can tell of
+other nodes' changes (PostgreSQL's NOTIFY) calls ``poke`` to look at once; the timer
+stays the guarantee.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import logging
 
 from busway.engine.directory import Directory
 from busway.engine.router import Router
+from busway.errors import StorageError
 from busway.storage.base import Catalog
 
 _log = logging.getLogger("busway.watch")
+# Pokes closer together than this share one look: a burst of PutRule on another node
+# costs this node a few syncs, not one per change.
+MIN_GAP_SECONDS = 0.05
+# After a failed look (database down), wait longer each time, up to this.
+MOST_BACKOFF_SECONDS = 10.0
 Snapshot = dict[str, tuple[tuple[int, float], ...]]
 
 
@@ -27,7 +35,8 @@ class CatalogWatch:
         self._directory = directory
         self._buses: Snapshot | None = None
         self._destinations: tuple[tuple[str, tuple[int, float]], ...] | None = None
-        self._stop = asyncio.Event()
+        self._stopping = False
+        self._wake = asyncio.Event()
 
     async def sync(self) -> set[str]:
         """Rebuild what changed since the last call; the buses that were rebuilt."""
@@ -36,16 +45,30 @@ class CatalogWatch:
         return changed
 
     async def run(self, *, interval_seconds: float = 1.0) -> None:
-        while not self._stop.is_set():
+        """Sync every ``interval_seconds``, at once when poked; survive failures."""
+        failures = 0
+        while not self._stopping:
             try:
                 await self.sync()
-            except Exception:
-                _log.exception("checking the catalog for changes failed; trying again")
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                if failures == 1:  # a database outage is one line, a bug its trace
+                    trace = not isinstance(exc, StorageError)
+                    _log.warning("checking the catalog failed (%s); retrying", exc, exc_info=trace)
+            wait = min(interval_seconds * 2 ** max(0, failures - 1), MOST_BACKOFF_SECONDS)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), interval_seconds)
+                await asyncio.wait_for(self._wake.wait(), wait)
+            self._wake.clear()
+            await asyncio.sleep(MIN_GAP_SECONDS)
+
+    def poke(self) -> None:
+        """Another node changed the catalog: look now rather than at the next tick."""
+        self._wake.set()
 
     async def stop(self) -> None:
-        self._stop.set()
+        self._stopping = True
+        self._wake.set()
 
     async def _sync_buses(self) -> set[str]:
         current = await self._snapshot()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -15,6 +15,7 @@ from botocore.session import get_session
 
 from busway.config import DEFAULT_PORT
 from busway.errors import RemoteError
+from busway.sdk.topics import NativeApi, TopicMethods
 
 MAX_ENTRIES = 10
 Pattern = Mapping[str, Any] | str
@@ -33,7 +34,7 @@ class PutResult:
         return self.event_id is not None
 
 
-class Client:
+class Client(TopicMethods):
     """Talks to Busway at ``endpoint_url`` (default ``BUSWAY_ENDPOINT_URL`` or
     ``http://127.0.0.1:4780``). Credentials matter only when the server runs with
     ``--auth``; they default to ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``."""
@@ -66,6 +67,19 @@ class Client:
             )
             for name in ("events", "scheduler", "sqs")
         }
+        self._native = NativeApi(
+            self.endpoint_url,
+            region=region,
+            access_key_id=access_key_id or os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
+            secret_access_key=secret_access_key
+            or os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
+            timeout=timeout,
+        )
+        # Connect tokens (``connect_token``) are signed locally with this pair.
+        self._key_pair = (
+            access_key_id or os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
+            secret_access_key or os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
+        )
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -76,6 +90,24 @@ class Client:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def connect_token(
+        self, channel: str, *, key: str | None = None, expires_in: float = 3600.0
+    ) -> str:
+        """A token for one user's WebSocket (``/ws?channel=C&key=K&token=TOKEN``) when the
+        server runs with ``--auth``: it lets its holder subscribe to ``channel``, only
+        under ``key`` when given, for ``expires_in`` seconds. Signed locally with this
+        client's credentials, which it does not reveal."""
+        from busway.api.ws import connect_token
+
+        access_key_id, secret_access_key = self._key_pair
+        return connect_token(
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            channel=channel,
+            key=key,
+            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+        )
 
     # Events -----------------------------------------------------------------------
 

@@ -92,6 +92,12 @@ class Catalog(ABC):
         """Delete; return whether it existed. Tags of its ARN go with it."""
 
     @abstractmethod
+    async def delete_tree(self, kind: str, parent: str, name: str, *, child_kind: str) -> bool:
+        """Delete the resource and, in the same transaction, every ``child_kind``
+        resource whose parent is ``name`` (a topic and its subscriptions); tags go with
+        them. Return whether the resource existed; nothing is deleted when it did not."""
+
+    @abstractmethod
     async def fingerprint(self, kind: str) -> dict[str, tuple[int, float]]:
         """Per parent, the count and latest modification time of ``kind``'s resources: a
         cheap way for a node to notice what other nodes changed."""

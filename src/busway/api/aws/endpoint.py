@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from busway.api.aws.protocol import ErrorCode, ServiceApi, error_code, parse_json_object
 from busway.api.aws.put_events import parse_put_events, render_put_events
 from busway.api.aws.shapes import load_service, parse_input, render_output
-from busway.errors import ProtocolError
+from busway.errors import ProtocolError, StoreUnavailableError
 
 _log = logging.getLogger("busway.api")
 MAX_BODY_BYTES = 1_310_720
@@ -126,7 +126,10 @@ async def _read_body(receive: Callable[[], Awaitable[Mapping[str, Any]]]) -> byt
 def _error_answer(service: ServiceApi | None, error: Exception, request_id: str) -> Answer:
     code = error_code(service, error)
     message = getattr(error, "message", None) or str(error)
-    if code.status >= 500:
+    if isinstance(error, StoreUnavailableError):  # an outage, not a bug: no trace
+        _log.warning("request %s failed: %s", request_id, error)
+        message = "The service is unavailable. Please try again later."
+    elif code.status >= 500:
         _log.exception("request %s failed", request_id, exc_info=error)
         message = "An internal error occurred."
     namespace = service.error_namespace if service else None

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from busway.errors import BuswayError, ProtocolError
+from busway.errors import BuswayError, ProtocolError, StorageError, StoreUnavailableError
 
 Handler = Callable[[dict[str, Any]], Awaitable[Mapping[str, Any] | None]]
 
@@ -54,15 +54,22 @@ class ServiceApi:
         return None
 
 
+UNAVAILABLE = ErrorCode("ServiceUnavailable", 503, sender_fault=False)
+
+
 def error_code(service: ServiceApi | None, error: Exception) -> ErrorCode:
     """The AWS error ``error`` becomes: protocol errors as raised, the service's own table,
-    ValidationException for any other of Busway's errors, else the service's fault."""
+    503 ServiceUnavailable while the database is out of reach (SDKs retry 5xx), the
+    service's fault for other store failures, ValidationException for any other of
+    Busway's errors, else the service's fault."""
     if isinstance(error, ProtocolError):
         return ErrorCode(error.code, error.status)
     found = service.error_for(error) if service else None
     if found is not None:
         return found
-    if isinstance(error, BuswayError):
+    if isinstance(error, StoreUnavailableError):
+        return UNAVAILABLE
+    if isinstance(error, BuswayError) and not isinstance(error, StorageError):
         return ErrorCode("ValidationException")
     internal = service.internal_error if service else "InternalException"
     return ErrorCode(internal, 500, sender_fault=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -35,10 +36,18 @@ from busway.engine.senders.egress import (
 )
 from busway.engine.senders.oauth import REFRESH_STATUSES, AccessToken, TokenCache
 from busway.engine.senders.ratelimit import TokenBucket
-from busway.engine.senders.request import Answer, Call, build_invocation
+from busway.engine.senders.request import (
+    Answer,
+    Call,
+    Pairs,
+    build_invocation,
+    dynamic_pairs,
+    merge_pairs,
+)
 from busway.engine.senders.transport import Transport
 from busway.engine.senders.webhook import webhook_headers
-from busway.model import SendResult
+from busway.model import SendResult, format_time
+from busway.transform.cloudevent import cloudevent_request, content_mode
 
 DEFAULT_RATE_LIMIT: Final = 300
 # Waits up to this long happen in process; longer ones become a THROTTLING retry.
@@ -91,8 +100,13 @@ class HttpSender:
         ``event`` is the original event, which JSONPath parameter values read. ``now``
         is the wall-clock time of this attempt (OAuth token expiry, HTTP-date
         ``Retry-After``). Waits up to a second for the destination's rate limit and
-        answers ``THROTTLING`` with ``retry_after`` beyond that.
+        answers ``THROTTLING`` with ``retry_after`` beyond that. Header parameters
+        can make the request a CloudEvent (``busway.transform.cloudevent``).
         """
+        message_id = str(uuid.uuid4())
+        extra, payload = as_cloudevent(
+            http_parameters, event=event, payload=payload, message_id=message_id, now=now
+        )
         try:
             call = build_invocation(
                 destination=destination,
@@ -104,6 +118,8 @@ class HttpSender:
             )
         except (ValueError, KeyError, TypeError) as error:
             return SendResult.failed(INVALID_PARAMETER, f"Cannot build the request: {error}")
+        for name, value in extra:
+            call = call.with_header(name, value)
         throttled = await self._throttle(destination)
         if throttled is not None:
             return throttled
@@ -112,13 +128,26 @@ class HttpSender:
         return await self._send(call, now=now)
 
     async def send_webhook(
-        self, *, url: str, payload: bytes, message_id: str, secret: str | None, now: datetime
+        self,
+        *,
+        url: str,
+        payload: bytes,
+        message_id: str,
+        secret: str | None,
+        now: datetime,
+        http_parameters: Mapping[str, Any] | None = None,
+        event: Mapping[str, Any] | None = None,
     ) -> SendResult:
         """POST ``payload`` to ``url`` with Standard Webhooks headers.
 
         ``message_id`` must be the same on every retry of one delivery; the timestamp
-        is ``now``'s unix seconds; no signature is sent when ``secret`` is None.
+        is ``now``'s unix seconds; no signature is sent when ``secret`` is None. The
+        target's header parameters are added (JSONPath values read ``event``) and can
+        make the request a CloudEvent; the signature covers the body as sent.
         """
+        extra, payload = as_cloudevent(
+            http_parameters, event=event, payload=payload, message_id=message_id, now=now
+        )
         try:
             signed = webhook_headers(
                 message_id=message_id,
@@ -129,10 +158,11 @@ class HttpSender:
             target = _parse_url(url)
         except ValueError as error:
             return SendResult.failed(INVALID_PARAMETER, str(error))
-        headers = (
-            ("User-Agent", WEBHOOK_USER_AGENT),
-            ("Content-Type", "application/json"),
-            *signed.items(),
+        headers = merge_pairs(
+            (("User-Agent", WEBHOOK_USER_AGENT), ("Content-Type", "application/json")),
+            dynamic_pairs(http_parameters or {}, "header_parameters", event=event or {}),
+            extra,
+            signed.items(),
         )
         return await self._send(Call("POST", target, headers, payload), now=now)
 
@@ -191,6 +221,24 @@ class HttpSender:
             return _refusal(error)
         except (aiohttp.ClientError, OSError) as error:
             return SendResult.retry(CONNECTION_FAILURE, f"{type(error).__name__}: {error}")
+
+
+def as_cloudevent(
+    http_parameters: Mapping[str, Any] | None,
+    *,
+    event: Mapping[str, Any] | None,
+    payload: bytes,
+    message_id: str,
+    now: datetime,
+) -> tuple[Pairs, bytes]:
+    """The headers to add and the body to send: ``payload`` as it is, or as a
+    CloudEvent when the target's header parameters ask for one."""
+    mode = content_mode((http_parameters or {}).get("header_parameters"))
+    if mode is None:
+        return (), payload
+    return cloudevent_request(
+        payload, mode=mode, event=event, fallback_id=message_id, fallback_time=format_time(now)
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -2,54 +2,83 @@
 
 Every operation takes a pooled connection for one statement or one transaction; the
 database does the rest (row locks, ``SKIP LOCKED``), so any number of nodes may share
-it. Driver errors surface as ``StorageError``.
+it. Driver errors surface as ``StorageError``; those that say the database is out of
+reach for now (connection lost, server restarting, too many connections) as
+``StoreUnavailableError``, so callers can answer "try again". A lost connection is
+dropped from the pool and a new one is made on next use: nothing needs restarting
+when the database comes back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from busway.errors import StorageError
+from busway.errors import StorageError, StoreUnavailableError
 from busway.storage.postgres.queries import load_migrations, load_queries
 
 # A fixed key for pg_advisory_lock: nodes starting together migrate one at a time.
 _MIGRATION_LOCK = 0x6275_7377_6179  # "busway"
 _FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+# SQLSTATE classes that pass: connection exceptions, insufficient resources (too many
+# connections), operator intervention (shutdown, starting up), transaction rollback
+# (serialization failure, deadlock). Anything else is this request's own fault.
+_TRANSIENT_STATES = ("08", "53", "57P", "40")
+# A host that drops packets must not hold a request for asyncpg's default 60 s.
+CONNECT_TIMEOUT_SECONDS = 5.0
+# Nor may a server that stopped answering mid-query, or a pool whose every connection is
+# held by such queries, hold it for ever: the caller gets StoreUnavailableError (503).
+COMMAND_TIMEOUT_SECONDS = 15.0
+CHANNEL = "busway"
 
 SQL = load_queries()
+_log = logging.getLogger("busway.postgres")
 
 
 class Database:
     """A pool of connections to one PostgreSQL database (or schema, by search_path)."""
 
-    def __init__(self, pool: Any = None, *, url: str | None = None) -> None:
+    def __init__(self, pool: Any = None, *, url: str | None = None, notify: bool = True) -> None:
         self.pool = pool
-        self._url = url
+        self.url = url
+        self.notify = notify
 
     async def connect(self, *, min_size: int = 1, max_size: int = 10) -> None:
         """Open the pool of a database made with only its ``url`` (see ``deferred``)."""
         if self.pool is None:
-            assert self._url is not None
-            self.pool = (await Database.open(self._url, min_size=min_size, max_size=max_size)).pool
+            assert self.url is not None
+            opened = await Database.open(self.url, min_size=min_size, max_size=max_size)
+            self.pool = opened.pool
 
     @classmethod
-    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> Database:
+    async def open(
+        cls, url: str, *, min_size: int = 1, max_size: int = 10, notify: bool = True
+    ) -> Database:
         """Connect, migrate to the newest schema, and return the pool."""
         try:
-            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT_SECONDS,
+                command_timeout=COMMAND_TIMEOUT_SECONDS,
+            )
         except _FAILURES as exc:
-            raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
+            raise storage_error(exc, doing="cannot connect to PostgreSQL") from exc
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
+        except _FAILURES as exc:
+            await pool.close()
+            raise storage_error(exc, doing="cannot migrate the database") from exc
         except BaseException:
             await pool.close()
             raise
-        return cls(pool)
+        return cls(pool, url=url, notify=notify)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -58,16 +87,33 @@ class Database:
     async def connection(self) -> AsyncIterator[Any]:
         """A pooled connection in autocommit mode."""
         try:
-            async with self.pool.acquire() as conn:
+            async with self.pool.acquire(timeout=COMMAND_TIMEOUT_SECONDS) as conn:
                 yield conn
         except _FAILURES as exc:
-            raise StorageError(f"the database failed: {exc}") from exc
+            raise storage_error(exc) from exc
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Any]:
         """A pooled connection inside a transaction committed when the block ends."""
         async with self.connection() as conn, conn.transaction():
             yield conn
+
+    @contextlib.asynccontextmanager
+    async def hinting(self) -> AsyncIterator[tuple[Any, Hints]]:
+        """A transaction, and the hints to send once it has committed.
+
+        Hints go out as one NOTIFY right after the commit, on the same connection, not
+        inside the transaction: PostgreSQL holds one cluster-wide lock from a notifying
+        transaction's commit until it is flushed, which would queue every notifying
+        write of every node behind each other's disk flush; a statement that only
+        notifies flushes nothing. A node that dies between the two sends no hint:
+        polling covers that, as it covers every missed hint (see ``listener``)."""
+        hints = Hints()
+        async with self.connection() as conn:
+            async with conn.transaction():
+                yield conn, hints
+            if hints.payloads and self.notify:
+                await _send_hints(conn, hints.payloads)
 
     async def fetch(self, query: str, *args: Any) -> list[Any]:
         async with self.connection() as conn:
@@ -85,6 +131,38 @@ class Database:
         """Run one statement; return how many rows it changed."""
         async with self.connection() as conn:
             return rowcount(await conn.execute(SQL[query], *args))
+
+
+class Hints:
+    """What a transaction changed that other nodes may want to hear of at once."""
+
+    def __init__(self) -> None:
+        self.payloads: set[str] = set()
+
+    def add(self, topic: str, name: str = "") -> None:
+        self.payloads.add(f"{topic}\t{name}")
+
+
+async def _send_hints(conn: Any, payloads: set[str]) -> None:
+    try:
+        await conn.execute(SQL["notify"], CHANNEL, sorted(payloads))
+    except _FAILURES as exc:  # committed already: a lost hint only costs a poll's delay
+        _log.info("could not notify other nodes: %s", exc)
+
+
+def storage_error(exc: BaseException, *, doing: str = "the database failed") -> StorageError:
+    """The ``StorageError`` a driver failure becomes: ``StoreUnavailableError`` when
+    trying again later may work."""
+    if _transient(exc):
+        return StoreUnavailableError(f"{doing}: {exc}")
+    return StorageError(f"{doing}: {exc}")
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, OSError | asyncpg.InterfaceError):
+        return True
+    state = getattr(exc, "sqlstate", None) or ""
+    return state.startswith(_TRANSIENT_STATES)
 
 
 def rowcount(status: str) -> int:

@@ -35,6 +35,12 @@ WITH gone AS (
 )
 SELECT count(*) FROM gone
 
+-- name: delete_children
+WITH gone AS (
+    DELETE FROM resources WHERE kind = $1 AND parent = $2 RETURNING arn
+)
+DELETE FROM tags WHERE arn IN (SELECT arn FROM gone)
+
 -- name: get_tags
 SELECT key, value FROM tags WHERE arn = $1 ORDER BY key
 
@@ -50,16 +56,19 @@ DELETE FROM tags WHERE arn = $1 AND key = ANY($2::text[])
 -- $1-$5: the events' id, bus, time, ingested_at, body; $6-$10: each delivery's event (its
 -- 1-based position in $1), rule, target_id, lease_until and node. Returns the deliveries'
 -- ids in the order given. Ids come from the sequences up front (the CTE is volatile, so it
--- is evaluated once) to tie each delivery to its event without a second round trip.
+-- is evaluated once) to tie each delivery to its event without a second round trip. The
+-- identity sequences are named as PostgreSQL names them (table_column_seq): a constant
+-- resolved once per prepared statement, where pg_get_serial_sequence costs catalog
+-- lookups per row.
 WITH new_events AS (
-    SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq, e.*
+    SELECT nextval('events_seq_seq'::regclass) AS seq, e.*
     FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::bytea[])
         WITH ORDINALITY AS e (id, bus, time, ingested_at, body, ord)
 ), stored_events AS (
     INSERT INTO events (seq, id, bus, time, ingested_at, body)
     SELECT seq, id, bus, time, ingested_at, body FROM new_events
 ), new_deliveries AS (
-    SELECT nextval(pg_get_serial_sequence('deliveries', 'id')) AS id, d.ord, e.seq, e.bus,
+    SELECT nextval('deliveries_id_seq'::regclass) AS id, d.ord, e.seq, e.bus,
         d.rule, d.target_id, d.lease_until, d.node
     FROM unnest($6::bigint[], $7::text[], $8::text[], $9::float8[], $10::text[])
         WITH ORDINALITY AS d (event_ord, rule, target_id, lease_until, node, ord)
@@ -305,3 +314,7 @@ DELETE FROM schedule_firings WHERE fired_at < $1
 
 -- name: resource_fingerprint
 SELECT parent, count(*), max(modified_at) FROM resources WHERE kind = $1 GROUP BY parent
+
+-- name: notify
+-- $1 channel, $2 payloads: one notification each, in one statement.
+SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p

@@ -70,8 +70,10 @@ class PostgresQueueStore(QueueStore):
             return bool(await conn.fetchval(SQL["purge_queue"], name))
 
     async def send(self, name: str, messages: Sequence[NewMessage], *, now: datetime) -> bool:
-        async with self._db.transaction() as conn:
+        async with self._db.hinting() as (conn, hints):
             sent = await _send(conn, name, messages, now.timestamp())
+            if sent:
+                hints.add("queue", name)
         if sent:
             self._wakeups.ring(name)
         return sent
@@ -80,7 +82,7 @@ class PostgresQueueStore(QueueStore):
         self, name: str, *, now: datetime, limit: int, visibility_seconds: int | None = None
     ) -> list[ReceivedMessage]:
         token = secrets.token_urlsafe(18)
-        async with self._db.transaction() as conn:
+        async with self._db.hinting() as (conn, hints):
             queue = await _get(conn, name)
             if queue is None:
                 return []
@@ -92,6 +94,8 @@ class PostgresQueueStore(QueueStore):
                 token=token,
                 visibility_seconds=visibility_seconds,
             )
+            if dead_letter:
+                hints.add("queue", dead_letter)
         if dead_letter:
             self._wakeups.ring(dead_letter)
         return [received_of(row, token) for row in sorted(rows, key=lambda row: row[0])]
@@ -121,9 +125,13 @@ class PostgresQueueStore(QueueStore):
     async def change_visibility(
         self, name: str, changes: Sequence[tuple[str, int]], *, now: datetime
     ) -> list[HandleState]:
-        async with self._db.transaction() as conn:
+        async with self._db.hinting() as (conn, hints):
             states = await _change(conn, name, changes, now.timestamp())
-        if any(s == HandleState.DONE and c[1] == 0 for s, c in zip(states, changes, strict=True)):
+            pairs = zip(states, changes, strict=True)
+            visible = any(s == HandleState.DONE and c[1] == 0 for s, c in pairs)
+            if visible:
+                hints.add("queue", name)
+        if visible:
             self._wakeups.ring(name)
         return states
 
@@ -133,6 +141,12 @@ class PostgresQueueStore(QueueStore):
 
     def watch(self, name: str) -> asyncio.Event:
         return self._wakeups.watch(name)
+
+    def ring(self, name: str) -> None:
+        """Wake this process's long polls on ``name``: another node notified that
+        messages may have arrived there."""
+        if name:
+            self._wakeups.ring(name)
 
 
 async def _get(conn: Any, name: str, *, lock: bool = False) -> Queue | None:

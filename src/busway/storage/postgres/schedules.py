@@ -18,7 +18,7 @@ from busway.storage.documents import (
     maybe_stamp,
     stamp,
 )
-from busway.storage.postgres.database import SQL, Database
+from busway.storage.postgres.database import SQL, Database, rowcount
 from busway.storage.postgres.events import insert_events
 from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore, record_of
 
@@ -28,10 +28,10 @@ class PostgresScheduleStore(ScheduleStore):
         self._db = db
 
     async def create(self, record: ScheduleRecord, *, now: datetime) -> bool:
-        return await self._db.execute("insert_schedule", *_columns(record), stamp(now)) == 1
+        return await self._change("insert_schedule", *_columns(record), stamp(now)) == 1
 
     async def replace(self, record: ScheduleRecord, *, now: datetime) -> bool:
-        return await self._db.execute("replace_schedule", *_columns(record), stamp(now)) == 1
+        return await self._change("replace_schedule", *_columns(record), stamp(now)) == 1
 
     async def get(self, group: str, name: str) -> ScheduleRecord | None:
         row = await self._db.fetchrow("get_schedule", group, name)
@@ -50,10 +50,18 @@ class PostgresScheduleStore(ScheduleStore):
         return [record_of(row) for row in rows]
 
     async def delete(self, group: str, name: str) -> bool:
-        return await self._db.execute("delete_schedule", group, name) == 1
+        return await self._change("delete_schedule", group, name) == 1
 
     async def delete_group(self, group: str) -> int:
-        return await self._db.execute("delete_schedule_group", group)
+        return await self._change("delete_schedule_group", group)
+
+    async def _change(self, query: str, *args: Any) -> int:
+        """Run a write; tell the other nodes' schedulers when it changed a row."""
+        async with self._db.hinting() as (conn, hints):
+            changed = rowcount(await conn.execute(SQL[query], *args))
+            if changed:
+                hints.add("schedules")
+        return changed
 
     async def due(self, *, now: datetime, limit: int) -> list[ScheduleRecord]:
         return [record_of(row) for row in await self._db.fetch("due_schedules", stamp(now), limit)]

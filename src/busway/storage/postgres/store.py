@@ -10,7 +10,7 @@ from busway.model import Delivery
 from busway.storage.base import Catalog, EventLog, Finished, NewEvent, Resource, RetryLater
 from busway.storage.documents import dump_doc, load_doc, moment, stamp
 from busway.storage.postgres.commit import GroupCommit
-from busway.storage.postgres.database import Database
+from busway.storage.postgres.database import SQL, Database, rowcount
 
 
 class PostgresCatalog(Catalog):
@@ -31,13 +31,34 @@ class PostgresCatalog(Catalog):
         return [_resource(row) for row in await self._db.fetch("list_all_resources", kind)]
 
     async def create(self, resource: Resource, *, now: datetime) -> bool:
-        return await self._db.execute("create_resource", *_row(resource, now)) == 1
+        return await self._change(resource.kind, "create_resource", *_row(resource, now)) == 1
 
     async def put(self, resource: Resource, *, now: datetime) -> None:
-        await self._db.execute("put_resource", *_row(resource, now))
+        await self._change(resource.kind, "put_resource", *_row(resource, now))
 
     async def delete(self, kind: str, parent: str, name: str) -> bool:
-        return bool(await self._db.fetchval("delete_resource", kind, parent, name))
+        async with self._db.hinting() as (conn, hints):
+            deleted = bool(await conn.fetchval(SQL["delete_resource"], kind, parent, name))
+            if deleted:
+                hints.add("catalog", kind)
+        return deleted
+
+    async def delete_tree(self, kind: str, parent: str, name: str, *, child_kind: str) -> bool:
+        async with self._db.hinting() as (conn, hints):
+            deleted = bool(await conn.fetchval(SQL["delete_resource"], kind, parent, name))
+            if deleted:
+                await conn.execute(SQL["delete_children"], child_kind, name)
+                hints.add("catalog", kind)
+                hints.add("catalog", child_kind)
+        return deleted
+
+    async def _change(self, kind: str, query: str, *args: Any) -> int:
+        """Run a write; tell the other nodes when it changed a row."""
+        async with self._db.hinting() as (conn, hints):
+            changed = rowcount(await conn.execute(SQL[query], *args))
+            if changed:
+                hints.add("catalog", kind)
+        return changed
 
     async def fingerprint(self, kind: str) -> dict[str, tuple[int, float]]:
         rows = await self._db.fetch("resource_fingerprint", kind)
@@ -83,7 +104,11 @@ class PostgresEventLog(EventLog):
         await self._appends.close()
 
     async def release(self, node: str, *, now: datetime) -> int:
-        return await self._db.execute("release_node", stamp(now), node)
+        async with self._db.hinting() as (conn, hints):
+            released = rowcount(await conn.execute(SQL["release_node"], stamp(now), node))
+            if released:
+                hints.add("deliveries")
+        return released
 
     async def claim(
         self, *, now: datetime, limit: int, lease_seconds: float, node: str
@@ -94,22 +119,24 @@ class PostgresEventLog(EventLog):
 
     async def retry(self, retries: Sequence[RetryLater]) -> None:
         if retries:
-            await self._db.execute(
-                "retry_deliveries",
-                [r.delivery_id for r in retries],
-                [stamp(r.run_at) for r in retries],
-                [r.error for r in retries],
-            )
+            ids = [r.delivery_id for r in retries]
+            runs = [stamp(r.run_at) for r in retries]
+            await self._settle("retry_deliveries", ids, runs, [r.error for r in retries])
 
     async def finish(self, finished: Sequence[Finished], *, now: datetime) -> None:
         if finished:
-            await self._db.execute(
-                "finish_deliveries",
-                [f.delivery_id for f in finished],
-                [f.outcome for f in finished],
-                [f.error for f in finished],
-                stamp(now),
-            )
+            ids, outcomes = [f.delivery_id for f in finished], [f.outcome for f in finished]
+            errors = [f.error for f in finished]
+            await self._settle("finish_deliveries", ids, outcomes, errors, stamp(now))
+
+    async def _settle(self, query: str, *args: Any) -> None:
+        """Write outcomes without waiting for the disk. Losing the last few in a crash
+        only means sending those deliveries again (at least once, as a lost lease would),
+        and not waiting keeps these frequent commits from queueing ahead of appends,
+        which must wait for their flush."""
+        async with self._db.transaction() as conn:
+            await conn.execute("SET LOCAL synchronous_commit = off")
+            await conn.execute(SQL[query], *args)
 
     async def pending(self) -> int:
         return int(await self._db.fetchval("count_pending"))

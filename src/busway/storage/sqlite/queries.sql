@@ -29,6 +29,9 @@ DELETE FROM resources WHERE kind = ? AND parent = ? AND name = ? RETURNING arn
 -- name: delete_tags_of
 DELETE FROM tags WHERE arn = ?
 
+-- name: delete_children
+DELETE FROM resources WHERE kind = ? AND parent = ? RETURNING arn
+
 -- name: get_tags
 SELECT key, value FROM tags WHERE arn = ? ORDER BY key
 

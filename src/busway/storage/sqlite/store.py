@@ -65,6 +65,17 @@ class SqliteCatalog(Catalog):
 
         return await self._db.write(work)
 
+    async def delete_tree(self, kind: str, parent: str, name: str, *, child_kind: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(_SQL["delete_resource"], (kind, parent, name)).fetchone()
+            if row is None:
+                return False
+            children = conn.execute(_SQL["delete_children"], (child_kind, name)).fetchall()
+            conn.executemany(_SQL["delete_tags_of"], [row, *children])
+            return True
+
+        return await self._db.write(work)
+
     async def fingerprint(self, kind: str) -> dict[str, tuple[int, float]]:
         rows = await self._db.read(
             lambda c: c.execute(_SQL["resource_fingerprint"], (kind,)).fetchall()
