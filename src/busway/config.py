@@ -40,7 +40,17 @@ class Settings:
     node_name: str | None = None
     # HTTP ingress routes, as [[ingress]] tables in the config file (busway.api.ingress).
     ingress: tuple[Mapping[str, Any], ...] = ()
+    # HTTP targets are sent from a child process (auto: when there are two CPUs or more),
+    # so the server's process keeps its core for ingest.
+    http_process: str = "auto"
     log_level: str = "info"
+
+    @property
+    def http_in_child(self) -> bool:
+        """Whether HTTP targets are sent from a child process (``http_process``)."""
+        if self.http_process == "auto":
+            return (os.cpu_count() or 1) >= 2
+        return _coerce(False, self.http_process)  # type: ignore[no-any-return]
 
     @property
     def sqlite_path(self) -> str:
@@ -63,6 +73,7 @@ _ENV = {
     "BUSWAY_MISSED_SCHEDULES": "missed_schedules",
     "BUSWAY_EVENT_RETENTION_HOURS": "event_retention_hours",
     "BUSWAY_NODE_NAME": "node_name",
+    "BUSWAY_HTTP_PROCESS": "http_process",
 }
 
 

@@ -14,6 +14,7 @@ import orjson
 from busway.engine.directory import Directory
 from busway.engine.ingest import Ingest
 from busway.engine.senders.http import HttpSender
+from busway.engine.senders.offload import RemoteHttpSender
 from busway.engine.senders.queue import QueueSender
 from busway.model import Delivery, SendResult, Target
 
@@ -51,7 +52,7 @@ def target_kind(arn: str) -> TargetKind | None:
 class Senders:
     """Every sender, chosen by target kind."""
 
-    http: HttpSender
+    http: HttpSender | RemoteHttpSender
     queue: QueueSender
     ingest: Ingest
     directory: Directory
