@@ -116,3 +116,19 @@ async def test_concurrent_appends_share_commits_and_all_land(store: Store) -> No
         return await store.events.pending()
 
     assert await scenario() == 300
+
+
+async def test_deferred_claims_come_back_as_their_first_attempt(store: Store) -> None:
+    later = NOW + timedelta(seconds=5)
+
+    async def scenario() -> tuple[list[Delivery], list[Delivery]]:
+        first, _ = await append(store, event("e1", ("r", "t1"), ("r", "t2")))
+        await store.events.defer([first.id], now=later)
+        early = await store.events.claim(now=NOW, limit=10, lease_seconds=60, node="b")
+        due = await store.events.claim(now=later, limit=10, lease_seconds=60, node="b")
+        return early, due
+
+    early, due = await scenario()
+    assert early == []
+    assert [(d.event_id, d.target_id, d.attempt) for d in due] == [("e1", "t1", 1)]
+    assert due[0].body == b'{"id":"e1"}'

@@ -85,6 +85,10 @@ class PostgresEventLog(EventLog):
     async def release(self, node: str, *, now: datetime) -> int:
         return await self._db.execute("release_node", stamp(now), node)
 
+    async def defer(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
+        if delivery_ids:
+            await self._db.execute("defer_deliveries", list(delivery_ids), stamp(now))
+
     async def claim(
         self, *, now: datetime, limit: int, lease_seconds: float, node: str
     ) -> list[Delivery]:

@@ -109,6 +109,10 @@ class SqliteEventLog(EventLog):
         args = (stamp(now), node)
         return await self._db.write(lambda c: c.execute(_SQL["release_node"], args).rowcount)
 
+    async def defer(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
+        args = (stamp(now), orjson.dumps(list(delivery_ids)).decode())
+        await self._db.write(lambda c: c.execute(_SQL["defer_deliveries"], args), durable=False)
+
     async def claim(
         self, *, now: datetime, limit: int, lease_seconds: float, node: str
     ) -> list[Delivery]:
