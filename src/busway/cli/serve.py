@@ -64,6 +64,8 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        # Busway reads no client address, so X-Forwarded-* need not be rewritten.
+        proxy_headers=False,
     )
 
 
