@@ -187,19 +187,27 @@ class RemoteHttpSender:
         )
 
     async def send_webhook(
-        self, *, url: str, payload: bytes, message_id: str, secret: str | None, now: datetime
+        self,
+        *,
+        url: str,
+        payload: bytes,
+        message_id: str,
+        secret: str | None,
+        now: datetime,
+        http_parameters: Mapping[str, Any] | None = None,
+        event: Mapping[str, Any] | None = None,
     ) -> SendResult:
         """``HttpSender.send_webhook``, in the child."""
-        return await self._call(
-            "send_webhook",
-            {
-                "url": url,
-                "payload": payload,
-                "message_id": message_id,
-                "secret": secret,
-                "now": now,
-            },
-        )
+        arguments: dict[str, Any] = {
+            "url": url,
+            "payload": payload,
+            "message_id": message_id,
+            "secret": secret,
+            "now": now,
+        }
+        if http_parameters:
+            arguments.update(http_parameters=http_parameters, event=event)
+        return await self._call("send_webhook", arguments)
 
     async def aclose(self) -> None:
         """Stop the child: it finishes nothing more once its input closes."""
