@@ -41,6 +41,9 @@ _HEADER: Final = struct.Struct("!I")
 _METHODS: Final = frozenset({"send_webhook", "send_to_destination"})
 _LOST: Final = "The HTTP sender process stopped before answering."
 STOP_SECONDS: Final = 5.0
+# How long the child holds an answer for others to share its write. An answer only
+# frees the dispatcher's slot and records the outcome: the request went out already.
+ANSWER_DELAY_SECONDS: Final = 0.001
 
 
 @dataclass(frozen=True)
@@ -117,16 +120,23 @@ def decode_result(message: list[Any]) -> SendResult:
 
 
 class _Batcher:
-    """Messages written to ``writer`` once per loop turn, as one frame."""
+    """Messages written to ``writer`` as one frame: at the end of the loop turn, or
+    ``delay`` seconds after the first (a write is a system call; answers trickle in one
+    per turn, and a millisecond's wait lets a whole batch share one)."""
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, *, delay: float = 0.0) -> None:
         self.writer = writer
+        self._delay = delay
         self._pending: list[Any] = []
 
     def add(self, message: list[Any]) -> None:
         self._pending.append(message)
         if len(self._pending) == 1:
-            asyncio.get_running_loop().call_soon(self._flush)
+            loop = asyncio.get_running_loop()
+            if self._delay:
+                loop.call_later(self._delay, self._flush)
+            else:
+                loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         messages, self._pending = self._pending, []
@@ -303,7 +313,7 @@ async def serve_parent(fd: int, options: SenderOptions) -> None:
     """The child's life: answer calls from the socket ``fd`` until the parent closes it."""
     sender = options.build()
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
-    answers = _Batcher(writer)
+    answers = _Batcher(writer, delay=ANSWER_DELAY_SECONDS)
     running: set[asyncio.Task[None]] = set()
 
     async def answer(call_id: int, method: str, arguments: dict[str, list[Any]]) -> None:
