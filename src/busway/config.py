@@ -47,6 +47,9 @@ class Settings:
     postgres_notify: bool = True
     # HTTP ingress routes, as [[ingress]] tables in the config file (busway.api.ingress).
     ingress: tuple[Mapping[str, Any], ...] = ()
+    # HTTP targets are sent from a child process (auto: when there are two CPUs or more),
+    # so the server's process keeps its core for ingest.
+    http_process: str = "auto"
     log_level: str = "info"
     # The SMTP server that email subscriptions of topics go out through (no host: email
     # deliveries fail until one is set). smtp_security: none, starttls or tls.
@@ -56,6 +59,13 @@ class Settings:
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_security: str = "none"
+
+    @property
+    def http_in_child(self) -> bool:
+        """Whether HTTP targets are sent from a child process (``http_process``)."""
+        if self.http_process == "auto":
+            return (os.cpu_count() or 1) >= 2
+        return _coerce(False, self.http_process)  # type: ignore[no-any-return]
 
     @property
     def sqlite_path(self) -> str:
@@ -86,6 +96,7 @@ _ENV = {
     "BUSWAY_SMTP_USERNAME": "smtp_username",
     "BUSWAY_SMTP_PASSWORD": "smtp_password",
     "BUSWAY_SMTP_SECURITY": "smtp_security",
+    "BUSWAY_HTTP_PROCESS": "http_process",
 }
 
 

@@ -42,6 +42,7 @@ from busway.engine.senders.egress import EgressPolicy
 from busway.engine.senders.email import EmailSender, SmtpSettings
 from busway.engine.senders.function import FunctionBroker
 from busway.engine.senders.http import HttpSender
+from busway.engine.senders.offload import RemoteHttpSender, SenderOptions
 from busway.engine.senders.queue import QueueSender
 from busway.engine.senders.websocket import WebSocketSender
 from busway.engine.targets import Senders
@@ -71,6 +72,15 @@ def open_store(settings: Settings) -> SqliteStore | PostgresStore:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStore.deferred(url, notify=settings.postgres_notify)
     return SqliteStore(settings.sqlite_path)
+
+
+def http_sender(settings: Settings) -> HttpSender | RemoteHttpSender:
+    """The HTTP sender: in a child process (``http_process``) or in this one."""
+    if settings.http_in_child:
+        return RemoteHttpSender(
+            SenderOptions(egress_allow=settings.egress_allow, egress_deny=settings.egress_deny)
+        )
+    return HttpSender(egress=EgressPolicy(allow=settings.egress_allow, deny=settings.egress_deny))
 
 
 def node_name(settings: Settings) -> str:
@@ -155,7 +165,7 @@ class Runtime:
             self.store.schedules,
             wake_scheduler=self._wake_scheduler,
         )
-        self.http = HttpSender(egress=EgressPolicy(allow=s.egress_allow, deny=s.egress_deny))
+        self.http = http_sender(s)
         self.dispatcher: Dispatcher
         self.ingest = Ingest(
             log=self.store.events,
@@ -248,6 +258,8 @@ class Runtime:
         await self.directory.load()
         self.senders.webhook_secret = await self._webhook_secret()
         await self.store.events.release(self.node, now=self.clock.now())
+        if isinstance(self.http, RemoteHttpSender):
+            await self.http.start()
         self.heap.settle()
         self._tasks = [
             asyncio.create_task(self.dispatcher.run()),

@@ -20,7 +20,8 @@ T = TypeVar("T")
 class Engine:
     def __init__(self, folder: Path) -> None:
         self.clock = SettableClock(START)
-        self.runtime = Runtime(Settings(database_url=str(folder / "busway.db")), clock=self.clock)
+        settings = Settings(database_url=str(folder / "busway.db"), http_process="off")
+        self.runtime = Runtime(settings, clock=self.clock)
 
     async def prepare(self) -> None:
         runtime = self.runtime
@@ -36,9 +37,9 @@ class Engine:
         await services.rules.put(name="r", event_pattern='{"source": ["shop"]}')
         await services.targets.put(rule="r", targets=[{"id": "t", "arn": url, **target}])
 
-    async def put(self) -> None:
+    async def put(self, count: int = 1) -> None:
         entry = {"source": "shop", "detail_type": "x", "detail": "{}"}
-        answer = await self.runtime.events.events.put(entries=[entry])
+        answer = await self.runtime.events.events.put(entries=[entry] * count)
         assert answer["failed_entry_count"] == 0
 
     async def drain(self) -> None:

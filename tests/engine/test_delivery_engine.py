@@ -8,6 +8,8 @@ from typing import Any
 from tests.engine.harness import Engine, scenario
 from tests.servers import Sink
 
+from busway.engine.dispatcher import Dispatcher
+
 
 def test_a_retry_waits_for_its_backoff(tmp_path: Path, sink: Sink) -> None:
     answers = iter([500])
@@ -61,3 +63,34 @@ def test_a_removed_target_cancels_its_deliveries(tmp_path: Path, sink: Sink) -> 
         return len(sink.requests), [o.outcome for o in outcomes]
 
     assert scenario(tmp_path, body) == (1, ["cancelled"])
+
+
+def test_deliveries_beyond_the_waiting_room_are_deferred_and_sent_once(
+    tmp_path: Path, sink: Sink
+) -> None:
+    async def body(engine: Engine) -> tuple[int, list[str], int]:
+        runtime = engine.runtime
+        runtime.dispatcher = Dispatcher(
+            log=runtime.store.events,
+            router=runtime.router,
+            senders=runtime.senders,
+            clock=engine.clock,
+            node=runtime.node,
+            max_waiting=3,
+        )
+        await engine.route(sink.url)
+        await engine.put(10)
+        # The store now holds 7 of the 10 first attempts, given back unclaimed.
+        await runtime.dispatcher.flush()
+        unclaimed = await runtime.store.events.claim(
+            now=engine.clock.now(), limit=100, lease_seconds=0, node="peek"
+        )
+        await runtime.store.events.defer([d.id for d in unclaimed], now=engine.clock.now())
+        await engine.drain()
+        ids = sorted(request.headers["webhook-id"] for request in sink.requests)
+        return len(unclaimed), ids, await runtime.store.events.pending()
+
+    deferred, ids, pending = scenario(tmp_path, body)
+    assert deferred == 7
+    assert len(ids) == len(set(ids)) == 10
+    assert pending == 0

@@ -116,3 +116,50 @@ async def test_concurrent_appends_share_commits_and_all_land(store: Store) -> No
         return await store.events.pending()
 
     assert await scenario() == 300
+
+
+async def test_deferred_claims_come_back_as_their_first_attempt(store: Store) -> None:
+    later = NOW + timedelta(seconds=5)
+
+    async def scenario() -> tuple[list[Delivery], list[Delivery]]:
+        first, _ = await append(store, event("e1", ("r", "t1"), ("r", "t2")))
+        await store.events.defer([first.id], now=later)
+        early = await store.events.claim(now=NOW, limit=10, lease_seconds=60, node="b")
+        due = await store.events.claim(now=later, limit=10, lease_seconds=60, node="b")
+        return early, due
+
+    early, due = await scenario()
+    assert early == []
+    assert [(d.event_id, d.target_id, d.attempt) for d in due] == [("e1", "t1", 1)]
+    assert due[0].body == b'{"id":"e1"}'
+
+
+async def test_appends_made_together_each_get_their_own_deliveries(store: Store) -> None:
+    async def scenario() -> list[list[Delivery]]:
+        return list(
+            await asyncio.gather(
+                *(append(store, event(f"e{i}", ("r", "t1"), ("r", "t2"))) for i in range(60))
+            )
+        )
+
+    results = await scenario()
+    for i, deliveries in enumerate(results):
+        assert [(d.event_id, d.target_id, d.attempt) for d in deliveries] == [
+            (f"e{i}", "t1", 1),
+            (f"e{i}", "t2", 1),
+        ]
+    assert len({d.id for deliveries in results for d in deliveries}) == 120
+
+
+def test_appends_to_a_closed_store_fail_and_never_hang(tmp_path: Path) -> None:
+    from busway.errors import StorageError
+
+    store = SqliteStore(tmp_path / "busway.db")
+    store.close()
+
+    async def scenario() -> list[BaseException | list[Delivery]]:
+        calls = [append(store, event(f"e{i}", ("r", "t"))) for i in range(3)]
+        return await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 5)
+
+    outcomes = run(scenario())
+    assert all(isinstance(outcome, StorageError) for outcome in outcomes), outcomes

@@ -3,6 +3,10 @@
 A delivery committed by ingest arrives here in memory, already claimed, so its first
 attempt starts at once; the store stays the truth. Anything not handed over (retries,
 leases left by a dead process) is found by polling ``claim``.
+
+At most ``max_waiting`` handed-over deliveries wait in memory for a free sending slot;
+beyond that they are given back to the store (``defer``) and claimed from it as sending
+catches up, so a burst of ingest larger than the targets can take costs disk, not memory.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class Dispatcher:
         clock: Clock,
         node: str,
         concurrency: int = 128,
+        max_waiting: int = 4096,
         lease_seconds: float = 120.0,
         poll_seconds: float = 1.0,
         rand: Callable[[], float] = random.random,
@@ -61,6 +66,11 @@ class Dispatcher:
         self._poll = poll_seconds
         self._rand = rand
         self._slots = asyncio.Semaphore(concurrency)
+        self._max_waiting = max_waiting
+        # Taken from the inbox but waiting for a slot; with the inbox, what memory holds.
+        self._queued = 0
+        self._deferred: list[int] = []
+        self._backlog = False
         self._wake = asyncio.Event()
         self._inbox: list[Delivery] = []
         self._running: set[asyncio.Task[None]] = set()
@@ -74,7 +84,13 @@ class Dispatcher:
         self._outage = False
 
     def hand_off(self, deliveries: list[Delivery]) -> None:
-        """Take freshly committed, already claimed deliveries for their first attempt."""
+        """Take freshly committed, already claimed deliveries for their first attempt;
+        those beyond ``max_waiting`` are deferred to the store."""
+        room = max(0, self._max_waiting - len(self._inbox) - self._queued)
+        if room < len(deliveries):
+            self._deferred.extend(delivery.id for delivery in deliveries[room:])
+            deliveries = deliveries[:room]
+            self._schedule_flush()
         self._inbox.extend(deliveries)
         self._wake.set()
 
@@ -93,8 +109,8 @@ class Dispatcher:
         next_claim = self._clock.now()
         while not self._stopping:
             await self._start(self._take_inbox())
-            if self._claim_now or self._clock.now() >= next_claim:
-                self._claim_now = False
+            if self._claim_now or self._clock.now() >= next_claim or self._backlog_fits():
+                self._claim_now = self._backlog = False
                 claimed = await self._claim()
                 await self._start(claimed)
                 next_claim = self._next_claim(full=len(claimed) == CLAIM_LIMIT)
@@ -132,8 +148,17 @@ class Dispatcher:
                 return
 
     async def flush(self) -> None:
-        """Write the outcomes gathered so far."""
+        """Write the outcomes and deferrals gathered so far."""
         async with self._flushing:
+            deferred, self._deferred = self._deferred, []
+            if deferred:
+                try:
+                    await self._log.defer(deferred, now=self._clock.now())
+                except Exception:
+                    self._deferred[:0] = deferred
+                    raise
+                self._backlog = True
+                self._wake.set()
             retries, self._retries = self._retries, []
             if retries:
                 try:
@@ -185,9 +210,15 @@ class Dispatcher:
         retry = self._earliest_retry
         return polled if retry is None else max(now, min(polled, retry))
 
+    def _backlog_fits(self) -> bool:
+        # Deferred deliveries are claimed once half the waiting room is free again.
+        return self._backlog and len(self._inbox) + self._queued <= self._max_waiting // 2
+
     async def _start(self, batch: list[Delivery]) -> None:
+        self._queued += len(batch)
         for delivery in batch:
             await self._slots.acquire()
+            self._queued -= 1
             task = asyncio.create_task(self._deliver(delivery))
             self._running.add(task)
             task.add_done_callback(self._running.discard)

@@ -24,12 +24,24 @@ class BusRoutes:
     rules: Mapping[str, Rule] = field(default_factory=dict)
     targets: Mapping[str, Mapping[str, Target]] = field(default_factory=dict)
     matcher: Matcher[str] = field(default_factory=lambda: Matcher({}))
+    # Each rule's (rule, target id) pairs, built once: routing runs for every event.
+    pairs: Mapping[str, list[tuple[str, str]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        pairs = {rule: [(rule, target_id) for target_id in t] for rule, t in self.targets.items()}
+        object.__setattr__(self, "pairs", pairs)
 
     def route(self, event: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(rule, target id) for every target of every enabled rule ``event`` matches."""
+        matched = self.matcher.match(event)
+        if not matched:
+            return []
+        pairs = self.pairs
+        if len(matched) == 1:
+            return list(pairs.get(next(iter(matched)), ()))
         routes: list[tuple[str, str]] = []
-        for rule in sorted(self.matcher.match(event)):
-            routes.extend((rule, target_id) for target_id in self.targets.get(rule, {}))
+        for rule in sorted(matched):
+            routes += pairs.get(rule, ())
         return routes
 
 

@@ -16,6 +16,7 @@ from busway.engine.ingest import Ingest
 from busway.engine.senders.email import MAILTO, EmailSender
 from busway.engine.senders.function import FunctionBroker
 from busway.engine.senders.http import HttpSender
+from busway.engine.senders.offload import RemoteHttpSender
 from busway.engine.senders.queue import QueueSender
 from busway.engine.senders.websocket import WebSocketSender, websocket_address
 from busway.engine.topics import TopicFanout, topic_name_of
@@ -67,7 +68,7 @@ def target_kind(arn: str) -> TargetKind | None:
 class Senders:
     """Every sender, chosen by target kind."""
 
-    http: HttpSender
+    http: HttpSender | RemoteHttpSender
     queue: QueueSender
     ingest: Ingest
     directory: Directory

@@ -134,6 +134,12 @@ class EventLog(ABC):
         restarted node calls this for the claims its previous life left behind."""
 
     @abstractmethod
+    async def defer(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
+        """Give back claims that were never attempted: the deliveries are due at ``now``,
+        unclaimed, and their next claim is the attempt their first claim would have been.
+        Not synced to disk on its own (a lost deferral leaves a lease that expires)."""
+
+    @abstractmethod
     async def claim(
         self, *, now: datetime, limit: int, lease_seconds: float, node: str
     ) -> list[Delivery]:

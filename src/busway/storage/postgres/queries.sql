@@ -85,6 +85,11 @@ SELECT id FROM new_deliveries ORDER BY ord
 UPDATE deliveries SET run_at = $1, lease_until = NULL, claimed_by = NULL
 WHERE claimed_by = $2
 
+-- name: defer_deliveries
+UPDATE deliveries
+SET run_at = $2, lease_until = NULL, claimed_by = NULL, attempts = attempts - 1
+WHERE id = ANY($1::bigint[]) AND claimed_by IS NOT NULL
+
 -- name: claim_deliveries
 -- $1 now, $2 limit, $3 lease_until, $4 node. SKIP LOCKED: nodes claiming at once take
 -- disjoint rows instead of waiting for each other.

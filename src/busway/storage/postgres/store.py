@@ -110,6 +110,10 @@ class PostgresEventLog(EventLog):
                 hints.add("deliveries")
         return released
 
+    async def defer(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
+        if delivery_ids:
+            await self._db.execute("defer_deliveries", list(delivery_ids), stamp(now))
+
     async def claim(
         self, *, now: datetime, limit: int, lease_seconds: float, node: str
     ) -> list[Delivery]:

@@ -57,6 +57,10 @@ VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
 UPDATE deliveries SET run_at = ?, lease_until = NULL, claimed_by = NULL
 WHERE claimed_by = ?
 
+-- name: defer_deliveries
+UPDATE deliveries SET run_at = ?, lease_until = NULL, claimed_by = NULL, attempts = attempts - 1
+WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by IS NOT NULL
+
 -- name: claim_deliveries
 UPDATE deliveries
 SET attempts = attempts + 1, run_at = :lease_until, lease_until = :lease_until, claimed_by = :node

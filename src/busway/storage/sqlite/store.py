@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import sqlite3
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
 
+from busway.errors import StorageError
 from busway.model import Delivery
 from busway.storage.base import Catalog, EventLog, Finished, NewEvent, Resource, RetryLater
 from busway.storage.documents import dump_doc, load_doc, moment, stamp
@@ -106,19 +111,113 @@ def _resource(row: tuple[Any, ...]) -> Resource:
     return Resource(kind, parent, name, arn, load_doc(doc), moment(created), moment(modified))
 
 
+class _Appends:
+    """Appends that wait together go in as one job: the job takes, when the writer first
+    runs it, every append queued until then, so a group commit costs one pair of
+    multi-row INSERTs instead of a pair per caller (each statement makes the writer
+    thread take the GIL back from a busy event loop)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+        self._queued: list[_Append] = []
+        self._job_pending = False
+
+    async def append(
+        self, events: Sequence[NewEvent], *, lease_until: float, node: str
+    ) -> list[Delivery]:
+        loop = asyncio.get_running_loop()
+        item = _Append(events, lease_until, node, loop.create_future())
+        with self._lock:
+            self._queued.append(item)
+            start = not self._job_pending
+            self._job_pending = True
+        if start:
+            job = _AppendJob(self)
+            try:
+                done = self._db.submit(job)
+            except StorageError as error:
+                # This caller gets the error raised; a future of its own left holding it
+                # unread would be reported at garbage collection.
+                _settle([other for other in self.take() if other is not item], error=error)
+                item.done.cancel()
+                raise
+            done.add_done_callback(lambda d: loop.call_soon_threadsafe(self._finish, job, d))
+        return await item.done
+
+    def take(self) -> list[_Append]:
+        """Every queued append; the next append starts a new job."""
+        with self._lock:
+            items, self._queued = self._queued, []
+            self._job_pending = False
+        return items
+
+    def _finish(self, job: _AppendJob, done: Future[list[list[Delivery]]]) -> None:
+        items = job.items if job.items is not None else self.take()
+        error = done.exception()
+        if error is not None:
+            _settle(items, error=error)
+        else:
+            _settle(items, results=done.result())
+
+
+class _AppendJob:
+    """The writer's work for one group of appends. The writer may run a job twice (a
+    batch is retried job by job after a failure): the group is taken once, then kept."""
+
+    def __init__(self, appends: _Appends) -> None:
+        self._appends = appends
+        self.items: list[_Append] | None = None
+
+    def __call__(self, conn: sqlite3.Connection) -> list[list[Delivery]]:
+        if self.items is None:
+            self.items = self._appends.take()
+        return insert_groups(conn, [(i.events, i.lease_until, i.node) for i in self.items])
+
+
+@dataclass(frozen=True, slots=True)
+class _Append:
+    events: Sequence[NewEvent]
+    lease_until: float
+    node: str
+    done: asyncio.Future[list[Delivery]]
+
+
+def _settle(
+    items: list[_Append],
+    *,
+    results: list[list[Delivery]] | None = None,
+    error: BaseException | None = None,
+) -> None:
+    for index, item in enumerate(items):
+        if item.done.done():
+            continue  # its caller gave up waiting (cancelled)
+        if results is None:
+            item.done.set_exception(error or StorageError("the append was not written"))
+        else:
+            item.done.set_result(results[index])
+
+
 class SqliteEventLog(EventLog):
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._appends = _Appends(db)
 
     async def append(
         self, events: Sequence[NewEvent], *, now: datetime, lease_seconds: float, node: str
     ) -> list[Delivery]:
-        lease_until = stamp(now) + lease_seconds
-        return await self._db.write(lambda c: insert_events(c, events, lease_until, node))
+        deliveries: list[Delivery] = await self._appends.append(
+            events, lease_until=stamp(now) + lease_seconds, node=node
+        )
+        return deliveries
 
     async def release(self, node: str, *, now: datetime) -> int:
         args = (stamp(now), node)
         return await self._db.write(lambda c: c.execute(_SQL["release_node"], args).rowcount)
+
+    async def defer(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
+        args = (stamp(now), orjson.dumps(list(delivery_ids)).decode())
+        await self._db.write(lambda c: c.execute(_SQL["defer_deliveries"], args), durable=False)
 
     async def claim(
         self, *, now: datetime, limit: int, lease_seconds: float, node: str
@@ -164,11 +263,20 @@ class SqliteEventLog(EventLog):
         return [Finished(row[0], row[1], row[2]) for row in rows]
 
 
+Group = tuple[Sequence[NewEvent], float, str]  # events, lease until, claiming node
+
+
 def insert_events(
     conn: sqlite3.Connection, events: Sequence[NewEvent], lease_until: float, node: str
 ) -> list[Delivery]:
     """Insert events and their first deliveries, claimed by ``node``; in the caller's
-    transaction.
+    transaction."""
+    return insert_groups(conn, [(events, lease_until, node)])[0]
+
+
+def insert_groups(conn: sqlite3.Connection, groups: Sequence[Group]) -> list[list[Delivery]]:
+    """Insert every group's events and claimed first deliveries in the same few
+    statements; each group's deliveries, in order.
 
     Row ids are assigned here, from the largest ones in the tables (the caller holds the
     write lock), so that all rows go in a few multi-row INSERTs: every statement step
@@ -178,15 +286,36 @@ def insert_events(
     seq, delivery_id = conn.execute(_SQL["last_event_ids"]).fetchone()
     event_rows: list[Any] = []
     delivery_rows: list[Any] = []
-    out = []
-    for event in events:
-        seq += 1
-        bus, ingested_at, body = event.bus, event.ingested_at, event.body
-        event_rows += (seq, event.id, bus, event.time.timestamp(), ingested_at.timestamp(), body)
-        for rule, target in event.routes:
-            delivery_id += 1
-            delivery_rows += (delivery_id, seq, bus, rule, target, lease_until, lease_until, node)
-            out.append(Delivery(delivery_id, event.id, bus, rule, target, 1, ingested_at, body))
+    out: list[list[Delivery]] = []
+    for events, lease_until, node in groups:
+        claimed: list[Delivery] = []
+        for event in events:
+            seq += 1
+            bus, ingested_at, body = event.bus, event.ingested_at, event.body
+            event_rows += (
+                seq,
+                event.id,
+                bus,
+                event.time.timestamp(),
+                ingested_at.timestamp(),
+                body,
+            )
+            for rule, target in event.routes:
+                delivery_id += 1
+                delivery_rows += (
+                    delivery_id,
+                    seq,
+                    bus,
+                    rule,
+                    target,
+                    lease_until,
+                    lease_until,
+                    node,
+                )
+                claimed.append(
+                    Delivery(delivery_id, event.id, bus, rule, target, 1, ingested_at, body)
+                )
+        out.append(claimed)
     insert_rows(conn, "insert_events", event_rows, width=6)
     insert_rows(conn, "insert_claimed_deliveries", delivery_rows, width=8)
     return out
