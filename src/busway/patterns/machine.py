@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, cast
 
 from busway.patterns import operators as op
-from busway.patterns.edges import Edges, EdgesBuilder
+from busway.patterns.builder import EdgesBuilder
+from busway.patterns.edges import Edges
+from busway.patterns.flat import as_tuple
 from busway.patterns.keytree import MISSING, Leaves, Many, build_key_tree, collect_leaves
 from busway.patterns.syntax import Branch, Field, Pattern
 
@@ -180,32 +182,39 @@ def _walk(root: _State, leaves: Leaves) -> list[int]:
 class _Walk:
     """One event's way through the machine.
 
-    States reached with no commitments yet (the common case) wait on ``plain``;
-    the others on ``stack`` with their array commitments and pending absences.
-    ``accepted`` may repeat a rule (several branches of it can match).
+    States reached with no commitments yet (the common case) are visited at once,
+    depth first; the others wait on ``stack`` with their array commitments and
+    pending absences. ``accepted`` may repeat a rule (several branches of it can
+    match). Edges answer with finds (see ``flat``), so a step allocates nothing.
     """
 
-    __slots__ = ("accepted", "leaves", "out", "plain", "seen", "stack")
+    __slots__ = ("accepted", "leaves", "seen", "stack")
 
     def __init__(self, leaves: Leaves) -> None:
         self.leaves = leaves
         self.accepted: list[int] = []
-        self.plain: list[_State] = []
         self.stack: list[_Step] = []
-        self.seen: set[Any] = set()
-        # Where Edges.collect puts the next states of one value; emptied after each use,
-        # so a step allocates no list of its own.
-        self.out: list[_State] = []
+        # What was reached where a state could be reached twice; made when first needed.
+        self.seen: set[Any] | None = None
 
     def run(self, root: _State) -> None:
-        plain, stack = self.plain, self.stack
-        plain.append(root)
-        while plain or stack:
-            if plain:
-                self.visit_plain(plain.pop())
-            else:
-                state, membership, pending = stack.pop()
-                self.visit(state, membership, pending)
+        self.visit_plain(root)
+        stack = self.stack
+        while stack:
+            state, membership, pending = stack.pop()
+            self.visit(state, membership, pending)
+
+    def first_time(self, key: Any) -> bool:
+        """Whether ``key`` (a state, or a state with its context) is reached for the
+        first time."""
+        seen = self.seen
+        if seen is None:
+            self.seen = {key}
+            return True
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
 
     def visit_plain(self, state: _State) -> None:
         if state.accept != _ACCEPTS_NONE:
@@ -220,18 +229,17 @@ class _Walk:
     def test_plain(self, edges: Edges[_State]) -> None:
         """Follow one state's edges on one path, with no commitments yet."""
         leaves = self.leaves
-        by_path = leaves.values
         path = edges.path
-        found = by_path[path]
+        found = leaves.values[path]
         if found is MISSING:
             if edges.absent:
-                self.push_all(edges.absent, (None, ()))
+                self.push_all(edges.absent, None, ())
         elif isinstance(found, Many):
             self.advance_plain(edges, found.values, found.members)
             if edges.absent:
                 absent = _absent_context(path, found.values, found.members, (None, ()))
                 if absent is not None:
-                    self.push_all(edges.absent, absent)
+                    self.push_all(edges.absent, absent[0], absent[1])
         else:
             membership = leaves.membership(path)
             if membership is None:
@@ -239,10 +247,9 @@ class _Walk:
                 # that wants the path absent cannot go on.
                 self.step_plain(edges, found)
             else:
-                edges.collect(found, self.out)
-                self.take_plain(membership)
+                self.take_plain(edges.find(found), membership)
                 if edges.absent:
-                    self.push_all(edges.absent, (None, (path,)))
+                    self.push_all(edges.absent, None, (path,))
 
     def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
         leaves = self.leaves
@@ -259,7 +266,7 @@ class _Walk:
             if edges.absent:
                 absent = _absent_context(path, values, members, (membership, pending))
                 if absent is not None:
-                    self.push_all(edges.absent, absent)
+                    self.push_all(edges.absent, absent[0], absent[1])
 
     def accept(self, state: _State) -> None:
         if state.accept >= 0:
@@ -273,42 +280,40 @@ class _Walk:
         if target is not None and type(value) is str:
             # The commonest step: one exact string leading to one state.
             if edges.fits_only_key(value):
-                self.plain.append(target)
+                self.visit_plain(target)
             return
-        out = self.out
-        edges.collect(value, out)
-        if len(out) == 1:
-            # A trie state has one parent, visited once here: no repeat possible.
-            self.plain.append(out[0])
-            out.clear()
-        elif out:
-            self.take_plain(None)
+        found = edges.find(value)
+        if type(found) is _State:
+            # A trie state has one parent, reached once here: no repeat possible.
+            self.visit_plain(found)
+        elif found is not None:
+            self.take_plain(found, None)
 
     def advance_plain(
         self, edges: Edges[_State], values: list[Any], members: list[Membership] | None
     ) -> None:
         """Advance on several values with no commitments yet."""
-        out = self.out
         for index, value in enumerate(values):
-            edges.collect(value, out)
-            if out:
-                self.take_plain(None if members is None else members[index])
+            found = edges.find(value)
+            if found is not None:
+                self.take_plain(found, None if members is None else members[index])
 
-    def take_plain(self, leaf_membership: Membership) -> None:
-        """Queue the states in ``out`` (once each), reached by a leaf in those elements."""
-        seen = self.seen
-        out = self.out
-        for target in out:
-            if leaf_membership is None:
-                if target not in seen:
-                    seen.add(target)
-                    self.plain.append(target)
-            else:
-                key = (target, leaf_membership, ())
-                if key not in seen:
-                    seen.add(key)
-                    self.stack.append(key)
-        out.clear()
+    def take_plain(self, found: object, leaf_membership: Membership) -> None:
+        """Go on to the states ``found`` (once each), reached by a leaf in those elements."""
+        if type(found) is tuple:
+            for target in cast(tuple[_State, ...], found):
+                self.reach_plain(target, leaf_membership)
+        elif found is not None:
+            self.reach_plain(cast(_State, found), leaf_membership)
+
+    def reach_plain(self, target: _State, leaf_membership: Membership) -> None:
+        if leaf_membership is None:
+            if self.first_time(target):
+                self.visit_plain(target)
+        else:
+            key = (target, leaf_membership, ())
+            if self.first_time(key):
+                self.stack.append(key)
 
     def advance(
         self,
@@ -318,34 +323,30 @@ class _Walk:
         context: tuple[Membership, tuple[int, ...]],
     ) -> None:
         membership, pending = context
-        seen, stack, out = self.seen, self.stack, self.out
         for index, value in enumerate(values):
-            edges.collect(value, out)
-            if not out:
+            found = edges.find(value)
+            if found is None:
                 continue
             leaf_membership = None if members is None else members[index]
             joined = membership if leaf_membership is None else _join(membership, leaf_membership)
             if joined is not _CONFLICT:
-                for target in out:
+                for target in cast(tuple[_State, ...], as_tuple(found)):
                     key = (target, joined, pending)
-                    if key not in seen:
-                        seen.add(key)
-                        stack.append(key)
-            out.clear()
+                    if self.first_time(key):
+                        self.stack.append(key)
 
     def push_all(
-        self, targets: tuple[_State, ...], context: tuple[Membership, tuple[int, ...]]
+        self, targets: tuple[_State, ...], membership: Membership, pending: tuple[int, ...]
     ) -> None:
-        membership, pending = context
         plain = membership is None and not pending
         for target in targets:
-            key: Any = target if plain else (target, membership, pending)
-            if key not in self.seen:
-                self.seen.add(key)
-                if plain:
-                    self.plain.append(target)
-                else:
-                    self.stack.append((target, membership, pending))
+            if plain:
+                if self.first_time(target):
+                    self.visit_plain(target)
+            else:
+                key = (target, membership, pending)
+                if self.first_time(key):
+                    self.stack.append(key)
 
 
 def _absent_context(

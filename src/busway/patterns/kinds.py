@@ -1,0 +1,23 @@
+"""Which kinds of condition a sealed ``Edges`` holds, as bits of ``Edges.kinds``.
+
+The walk reads only the slots these name, so a state touches one or two cache lines
+of its edges rather than all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+STRINGS: Final = 1
+PREFIXES: Final = 2
+SUFFIXES: Final = 4
+FOLDED: Final = 8
+STRING_TESTS: Final = 16
+ADDRESSES: Final = 32
+NUMBERS: Final = 64
+LITERALS: Final = 128
+PRESENT: Final = 256
+ANY_TESTS: Final = 512
+OTHER_STRINGS: Final = PREFIXES | SUFFIXES | FOLDED | STRING_TESTS | ADDRESSES
+# What ``Edges`` holds itself; any other kind is in its ``Rest``.
+IN_EDGES: Final = STRINGS | PRESENT
