@@ -24,7 +24,6 @@ from busway.patterns.kinds import (
 from busway.patterns.rest import Rest
 
 S = TypeVar("S")
-T = TypeVar("T")
 
 
 class EdgesBuilder(Generic[S]):
@@ -73,18 +72,19 @@ class EdgesBuilder(Generic[S]):
         self.addresses: dict[Address, list[S]] = {}
         self.cidrs: list[tuple[Range, S]] = []
 
-    def seal(self, path: int, final: Callable[[S], T]) -> Edges[T]:
-        """The compact Edges for the walk, with each target ``t`` as ``final(t)``.
+    def seal(self, path: int, final: Callable[[S], Edges], into: Edges | None = None) -> Edges:
+        """These transitions as the walk reads them, in ``into`` (a state) or a new
+        Edges, with each target ``t`` as ``final(t)``.
 
         Every object the walk reads is made here, one after another, so the edges of
         one part of the machine sit together in memory when it is sealed in order.
         """
+        sealed = Edges() if into is None else into
         kinds = self._kinds()
-        strings = {key: tuple(map(final, targets)) for key, targets in self.strings.items()}
-        sealed = Edges(
+        sealed.fill(
             path,
             kinds,
-            strings,
+            {key: tuple(map(final, targets)) for key, targets in self.strings.items()},
             present=tuple(map(final, self.present)),
             absent=tuple(map(final, self.absent)),
         )

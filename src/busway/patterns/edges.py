@@ -1,36 +1,48 @@
-"""The value side of one machine state: which next states a leaf value leads to.
+"""The states of the compiled machine, and which next states a leaf value leads to.
+
+An ``Edges`` is the transitions on one dotted path out of one state. A state is
+itself the Edges of its first test, with what it accepts and its other tests beside:
+one object where a step reads one, not a state, a tuple and an Edges.
 
 Exact values are found by hashing (or, when few, by scanning one flat tuple);
 everything else (numbers, affixes, ranges, wildcards, CIDR, anything-but) is in a
 ``Rest``. A state's edges only hold the conditions of the rules that reached it, so
-this work does not grow with the number of rules. ``builder`` makes them.
+this work does not grow with the number of rules. ``builder`` fills them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final
 
 from busway.patterns.flat import FEW_STRINGS, bare, bare_table, few_get, few_strings, joined
 from busway.patterns.kinds import PRESENT, STRINGS
 from busway.patterns.rest import Rest
 
-S = TypeVar("S")
-
 # Shared, never written: what a sealed Edges holds where it has no many strings.
 _EMPTY_STRINGS: Final[dict[str, Any]] = {}
+_NO_TESTS: Final[tuple[Edges, ...]] = ()
+
+# ``Edges.accept`` when the state accepts no rule, or several (then in ``accepts``).
+ACCEPTS_NONE: Final = -1
+ACCEPTS_SEVERAL: Final = -2
 
 
-class Edges(Generic[S]):
-    """Transitions on one dotted path out of one state, as the walk reads them.
+class Edges:
+    """Transitions on one dotted path out of one state, as the walk reads them; or a
+    state: its first test's transitions (``path`` is -1 when it tests nothing), the
+    rules it accepts and its other tests (``more``).
 
-    Small, so a state's edges take few cache lines: what most steps need (exact
-    strings, presence, absence) is here, anything else in ``rest``.
+    Small, so a step touches few cache lines: what most steps need (exact strings,
+    presence, absence) is here, anything else in ``rest``.
     """
 
     __slots__ = (
         "absent",
+        "accept",
+        "accepts",
         "few",
         "kinds",
+        "more",
         "only_found",
         "only_key",
         "only_length",
@@ -41,46 +53,65 @@ class Edges(Generic[S]):
         "strings",
     )
 
-    def __init__(
-        self,
-        path: int,
-        kinds: int,
-        strings: dict[str, tuple[S, ...]],
-        *,
-        present: tuple[S, ...],
-        absent: tuple[S, ...],
-    ) -> None:
+    def __init__(self) -> None:
         # Assigned in this order, so mypyc lays the slots a plain one-string step reads
-        # (path, only_target, only_length, only_key, absent) out in the object's first
-        # cache line.
-        self.path = path  # the id of the path these edges test
-        only_key: str | None = None
-        only_targets: tuple[S, ...] = ()
-        if len(strings) == 1:
-            ((only_key, only_targets),) = strings.items()
-            strings = {}
+        # (accept, path, only_target, only_length, only_key, more) out in the object's
+        # first cache line.
+        self.accept = ACCEPTS_NONE  # the lone rule a state accepts (or see above)
+        self.path = -1  # the id of the path these edges test
         # The one target, when these edges test one exact string and nothing else.
-        self.only_target: S | None = None
-        if kinds == STRINGS and len(only_targets) == 1:
-            self.only_target = only_targets[0]
+        self.only_target: Edges | None = None
         # Most edges past the first field of a rule test one exact string: kept bare,
         # a comparison costs less than a hash lookup and touches less memory. Its
         # length (a native int in the object) is compared first, so most mismatches
         # do not touch the key's own memory.
-        self.only_length = -1 if only_key is None else len(only_key)
-        self.only_key = only_key
-        self.absent = absent
-        self.kinds = kinds  # which conditions are held (see kinds)
-        self.only_found = bare(only_targets)
+        self.only_length = -1
+        self.only_key: str | None = None
+        self.more = _NO_TESTS  # a state's other tests
+        self.absent: tuple[Edges, ...] = ()
+        self.kinds = 0  # which conditions are held (see kinds)
+        self.only_found: object = None
         # A few keys: one flat tuple (see flat.few_strings); many: hashed.
         self.few: tuple[object, ...] = ()
         self.strings: dict[str, object] = _EMPTY_STRINGS
-        if len(strings) <= FEW_STRINGS:
+        self.present: object = None
+        self.rest: Rest[Edges] | None = None
+        self.accepts: tuple[int, ...] = ()
+
+    def fill(
+        self,
+        path: int,
+        kinds: int,
+        strings: dict[str, tuple[Edges, ...]],
+        *,
+        present: tuple[Edges, ...],
+        absent: tuple[Edges, ...],
+    ) -> None:
+        """Hold these transitions (``strings`` maps each exact string to its targets)."""
+        self.path = path
+        self.kinds = kinds
+        if len(strings) == 1:
+            ((only_key, only_targets),) = strings.items()
+            self.only_key = only_key
+            self.only_length = len(only_key)
+            self.only_found = bare(only_targets)
+            if kinds == STRINGS and len(only_targets) == 1:
+                self.only_target = only_targets[0]
+        elif len(strings) <= FEW_STRINGS:
             self.few = few_strings(strings)
         else:
             self.strings = bare_table(strings)
+        self.absent = absent
         self.present = bare(present)
-        self.rest: Rest[S] | None = None
+
+    def hold(self, accepts: tuple[int, ...], more: tuple[Edges, ...]) -> None:
+        """Make these edges a state's: it accepts ``accepts`` and also tests ``more``."""
+        self.more = more or _NO_TESTS
+        if len(accepts) == 1:
+            self.accept = accepts[0]
+        elif accepts:
+            self.accept = ACCEPTS_SEVERAL
+            self.accepts = accepts
 
     def find(self, value: Any) -> object:
         """The next states ``value`` leads to, as a find (see ``flat``)."""

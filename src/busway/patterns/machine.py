@@ -22,7 +22,7 @@ from typing import Any, Final, Generic, TypeVar, cast
 
 from busway.patterns import operators as op
 from busway.patterns.builder import EdgesBuilder
-from busway.patterns.edges import Edges
+from busway.patterns.edges import ACCEPTS_NONE, Edges
 from busway.patterns.flat import as_tuple
 from busway.patterns.keytree import MISSING, Leaves, Many, build_key_tree, collect_leaves
 from busway.patterns.syntax import Branch, Field, Pattern
@@ -52,34 +52,6 @@ class _Node:
             for operator in field.operators:
                 edges.add(operator, found)
         return found
-
-
-# ``_State.accept`` when the state accepts no rule, or several (then in ``accepts``).
-_ACCEPTS_NONE: Final = -1
-_ACCEPTS_SEVERAL: Final = -2
-
-
-class _State:
-    """A state of the built machine: only what the walk reads.
-
-    Three slots, so a state is one cache line; its lone rule and its lone test (what
-    most states have) are held bare, without a tuple to follow.
-    """
-
-    __slots__ = ("accept", "accepts", "tests")
-
-    def __init__(self) -> None:
-        self.accept = _ACCEPTS_NONE
-        self.accepts: tuple[int, ...] = ()
-        self.tests: Edges[_State] | tuple[Edges[_State], ...] = ()
-
-    def fill(self, tests: tuple[Edges[_State], ...], accepts: tuple[int, ...]) -> None:
-        self.tests = tests[0] if len(tests) == 1 else tests
-        if len(accepts) == 1:
-            self.accept = accepts[0]
-        elif accepts:
-            self.accept = _ACCEPTS_SEVERAL
-            self.accepts = accepts
 
 
 class Matcher(Generic[K]):
@@ -116,7 +88,7 @@ class Matcher(Generic[K]):
         return found
 
 
-def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _State:
+def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> Edges:
     usage = Counter(field.path for _, branch in branches for field in branch)
     distinct = Counter(
         path for path, _ in {(f.path, f.operators) for _, branch in branches for f in branch}
@@ -137,7 +109,7 @@ def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _Sta
     return _seal(root, path_ids, accepts)
 
 
-def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]) -> _State:
+def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]) -> Edges:
     """The walk's states for the built nodes, made depth first.
 
     Objects made one after another sit close together in memory, so each subtree
@@ -146,11 +118,17 @@ def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]
     objects strewn over the whole machine.
     """
     order = _depth_first(root)
-    states = {node: _State() for node in order}
+    states = {node: Edges() for node in order}
     final = states.__getitem__
     for node in order:
-        tests = tuple(edges.seal(path_ids[path], final) for path, edges in node.edges.items())
-        states[node].fill(tests, tuple(accepts.get(node, ())))
+        state = states[node]
+        tests = [(path_ids[path], built) for path, built in node.edges.items()]
+        more: tuple[Edges, ...] = ()
+        if tests:
+            path, first = tests[0]
+            first.seal(path, final, into=state)
+            more = tuple(built.seal(path, final) for path, built in tests[1:])
+        state.hold(tuple(accepts.get(node, ())), more)
     return states[root]
 
 
@@ -170,10 +148,10 @@ def _field_class(field: Field) -> int:
     return 0 if all(isinstance(operator, _EXACT_KINDS) for operator in field.operators) else 1
 
 
-_Step = tuple[_State, Membership, tuple[int, ...]]
+_Step = tuple[Edges, Membership, tuple[int, ...]]
 
 
-def _walk(root: _State, leaves: Leaves) -> list[int]:
+def _walk(root: Edges, leaves: Leaves) -> list[int]:
     walk = _Walk(leaves)
     walk.run(root)
     return walk.accepted
@@ -197,7 +175,7 @@ class _Walk:
         # What was reached where a state could be reached twice; made when first needed.
         self.seen: set[Any] | None = None
 
-    def run(self, root: _State) -> None:
+    def run(self, root: Edges) -> None:
         self.visit_plain(root)
         stack = self.stack
         while stack:
@@ -216,17 +194,15 @@ class _Walk:
         seen.add(key)
         return True
 
-    def visit_plain(self, state: _State) -> None:
-        if state.accept != _ACCEPTS_NONE:
+    def visit_plain(self, state: Edges) -> None:
+        if state.accept != ACCEPTS_NONE:
             self.accept(state)
-        tests = state.tests
-        if isinstance(tests, Edges):
-            self.test_plain(tests)
-        else:
-            for edges in tests:
-                self.test_plain(edges)
+        if state.path >= 0:
+            self.test_plain(state)
+        for edges in state.more:
+            self.test_plain(edges)
 
-    def test_plain(self, edges: Edges[_State]) -> None:
+    def test_plain(self, edges: Edges) -> None:
         """Follow one state's edges on one path, with no commitments yet."""
         leaves = self.leaves
         path = edges.path
@@ -251,30 +227,34 @@ class _Walk:
                 if edges.absent:
                     self.push_all(edges.absent, None, (path,))
 
-    def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
-        leaves = self.leaves
-        if state.accept != _ACCEPTS_NONE and (
-            not pending or _all_absent(pending, membership, leaves)
+    def visit(self, state: Edges, membership: Membership, pending: tuple[int, ...]) -> None:
+        if state.accept != ACCEPTS_NONE and (
+            not pending or _all_absent(pending, membership, self.leaves)
         ):
             self.accept(state)
-        tests = state.tests
-        for edges in (tests,) if isinstance(tests, Edges) else tests:
-            path = edges.path
-            values, members = leaves.at(path)
-            if values:
-                self.advance(edges, values, members, (membership, pending))
-            if edges.absent:
-                absent = _absent_context(path, values, members, (membership, pending))
-                if absent is not None:
-                    self.push_all(edges.absent, absent[0], absent[1])
+        if state.path >= 0:
+            self.test(state, (membership, pending))
+        for edges in state.more:
+            self.test(edges, (membership, pending))
 
-    def accept(self, state: _State) -> None:
+    def test(self, edges: Edges, context: tuple[Membership, tuple[int, ...]]) -> None:
+        """Follow one state's edges on one path, with the commitments in ``context``."""
+        path = edges.path
+        values, members = self.leaves.at(path)
+        if values:
+            self.advance(edges, values, members, context)
+        if edges.absent:
+            absent = _absent_context(path, values, members, context)
+            if absent is not None:
+                self.push_all(edges.absent, absent[0], absent[1])
+
+    def accept(self, state: Edges) -> None:
         if state.accept >= 0:
             self.accepted.append(state.accept)
         else:
             self.accepted.extend(state.accepts)
 
-    def step_plain(self, edges: Edges[_State], value: Any) -> None:
+    def step_plain(self, edges: Edges, value: Any) -> None:
         """Advance on one value outside any array element, with no commitments yet."""
         target = edges.only_target
         if target is not None and type(value) is str:
@@ -283,14 +263,14 @@ class _Walk:
                 self.visit_plain(target)
             return
         found = edges.find(value)
-        if type(found) is _State:
+        if type(found) is Edges:
             # A trie state has one parent, reached once here: no repeat possible.
             self.visit_plain(found)
         elif found is not None:
             self.take_plain(found, None)
 
     def advance_plain(
-        self, edges: Edges[_State], values: list[Any], members: list[Membership] | None
+        self, edges: Edges, values: list[Any], members: list[Membership] | None
     ) -> None:
         """Advance on several values with no commitments yet."""
         for index, value in enumerate(values):
@@ -301,12 +281,12 @@ class _Walk:
     def take_plain(self, found: object, leaf_membership: Membership) -> None:
         """Go on to the states ``found`` (once each), reached by a leaf in those elements."""
         if type(found) is tuple:
-            for target in cast(tuple[_State, ...], found):
+            for target in cast(tuple[Edges, ...], found):
                 self.reach_plain(target, leaf_membership)
         elif found is not None:
-            self.reach_plain(cast(_State, found), leaf_membership)
+            self.reach_plain(cast(Edges, found), leaf_membership)
 
-    def reach_plain(self, target: _State, leaf_membership: Membership) -> None:
+    def reach_plain(self, target: Edges, leaf_membership: Membership) -> None:
         if leaf_membership is None:
             if self.first_time(target):
                 self.visit_plain(target)
@@ -317,7 +297,7 @@ class _Walk:
 
     def advance(
         self,
-        edges: Edges[_State],
+        edges: Edges,
         values: list[Any],
         members: list[Membership] | None,
         context: tuple[Membership, tuple[int, ...]],
@@ -330,13 +310,13 @@ class _Walk:
             leaf_membership = None if members is None else members[index]
             joined = membership if leaf_membership is None else _join(membership, leaf_membership)
             if joined is not _CONFLICT:
-                for target in cast(tuple[_State, ...], as_tuple(found)):
+                for target in cast(tuple[Edges, ...], as_tuple(found)):
                     key = (target, joined, pending)
                     if self.first_time(key):
                         self.stack.append(key)
 
     def push_all(
-        self, targets: tuple[_State, ...], membership: Membership, pending: tuple[int, ...]
+        self, targets: tuple[Edges, ...], membership: Membership, pending: tuple[int, ...]
     ) -> None:
         plain = membership is None and not pending
         for target in targets:
