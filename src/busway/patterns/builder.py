@@ -47,13 +47,16 @@ class EdgesBuilder(Generic[S]):
         "prefixes",
         "present",
         "ranges",
+        "shared",
         "string_tests",
         "strings",
         "suffixes",
         "true",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, shared: dict[Any, Any]) -> None:
+        # One machine's equal operators and strings, each held once (see ``share``).
+        self.shared = shared
         self.absent: list[S] = []
         self.strings: dict[str, list[S]] = {}
         self.present: list[S] = []
@@ -112,9 +115,15 @@ class EdgesBuilder(Generic[S]):
         )
         return sum(bit for bit, present in held if present)
 
+    def share(self, item: Any) -> Any:
+        """The machine's one copy of ``item``: an operand many rules share (a status, a
+        wildcard) is then one object that stays in cache, not one cold copy per rule."""
+        return self.shared.setdefault(item, item)
+
     def add(self, operator: op.Operator, target: S) -> None:
+        operator = self.share(operator)
         if isinstance(operator, op.Exact):
-            self.strings.setdefault(operator.value, []).append(target)
+            self.strings.setdefault(self.share(operator.value), []).append(target)
             return
         adder = _ADDERS.get(type(operator))
         if adder is None:
@@ -147,16 +156,18 @@ def _add_literal(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
 
 def _add_prefix(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     if operator.ignore_case:
-        edges.folded_prefixes = _grown(edges.folded_prefixes, operator.value.lower(), target)
+        lowered = edges.share(operator.value.lower())
+        edges.folded_prefixes = _grown(edges.folded_prefixes, lowered, target)
     else:
-        edges.prefixes = _grown(edges.prefixes, operator.value, target)
+        edges.prefixes = _grown(edges.prefixes, edges.share(operator.value), target)
 
 
 def _add_suffix(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
     if operator.ignore_case:
-        edges.folded_suffixes = _grown(edges.folded_suffixes, operator.value.lower(), target, True)
+        lowered = edges.share(operator.value.lower())
+        edges.folded_suffixes = _grown(edges.folded_suffixes, lowered, target, True)
     else:
-        edges.suffixes = _grown(edges.suffixes, operator.value, target, True)
+        edges.suffixes = _grown(edges.suffixes, edges.share(operator.value), target, True)
 
 
 def _grown(
@@ -170,7 +181,7 @@ def _grown(
 
 
 def _add_folded(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:
-    edges.folded.setdefault(operator.value.lower(), []).append(target)
+    edges.folded.setdefault(edges.share(operator.value.lower()), []).append(target)
 
 
 def _add_range(edges: EdgesBuilder[Any], operator: Any, target: Any) -> None:

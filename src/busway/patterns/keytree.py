@@ -71,17 +71,19 @@ class Leaves:
                     self.members = members = [None] * len(self.values)
                 members[path] = membership
             return
-        if isinstance(found, Many):
-            many = found
-        else:
+        if not isinstance(found, Many):
+            # The second value: both in one go (no list to grow yet).
             first = self.membership(path)
-            many = Many([found], None if first is None else [first])
-            self.values[path] = many
-        if many.members is None and membership is not None:
-            many.members = [None] * len(many.values)
-        if many.members is not None:
-            many.members.append(membership)
-        many.values.append(value)
+            members = None
+            if first is not None or membership is not None:
+                members = [first, membership]
+            self.values[path] = Many([found, value], members)
+            return
+        if found.members is None and membership is not None:
+            found.members = [None] * len(found.values)
+        if found.members is not None:
+            found.members.append(membership)
+        found.values.append(value)
 
     def membership(self, path: int) -> Membership:
         """The array element the lone value at ``path`` sits in (None: in none)."""
@@ -154,8 +156,9 @@ def _collect(node: dict[str, Any], keys: KeyNode, out: Leaves, membership: Membe
                 _visit(value, entry.path, entry.node, out, membership)
     else:
         for key, entry in children.items():
-            if key in node:
-                _visit(node[key], entry.path, entry.node, out, membership)
+            value = node.get(key, MISSING)
+            if value is not MISSING:
+                _visit(value, entry.path, entry.node, out, membership)
 
 
 def _visit(

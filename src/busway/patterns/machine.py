@@ -43,12 +43,14 @@ class _Node:
         self.children: dict[tuple[str, tuple[op.Operator, ...]], _Node] = {}
         self.edges: dict[str, EdgesBuilder[_Node]] = {}
 
-    def child(self, field: Field) -> _Node:
+    def child(self, field: Field, shared: dict[Any, Any]) -> _Node:
         key = (field.path, field.operators)
         found = self.children.get(key)
         if found is None:
             found = self.children[key] = _Node()
-            edges = self.edges.setdefault(field.path, EdgesBuilder())
+            edges = self.edges.get(field.path)
+            if edges is None:
+                edges = self.edges[field.path] = EdgesBuilder(shared)
             for operator in field.operators:
                 edges.add(operator, found)
         return found
@@ -101,10 +103,11 @@ def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> Edge
 
     root = _Node()
     accepts: dict[_Node, list[int]] = {}
+    shared: dict[Any, Any] = {}
     for index, branch in branches:
         node = root
         for field in sorted(branch, key=order):
-            node = node.child(field)
+            node = node.child(field, shared)
         accepts.setdefault(node, []).append(index)
     return _seal(root, path_ids, accepts)
 
