@@ -9,6 +9,7 @@ from busway.patterns import operators as op
 from busway.patterns.edges import Edges
 from busway.patterns.ipaddr import Address, Range
 from busway.patterns.kinds import (
+    ABSENT,
     ADDRESSES,
     ANY_TESTS,
     FOLDED,
@@ -30,7 +31,7 @@ class EdgesBuilder(Generic[S]):
     """Transitions on one dotted path out of one state, while the machine is built.
 
     ``seal`` makes the compact Edges the walk reads, with anything but exact strings
-    and presence in a fresh ``Rest``; the builder is dropped after.
+    in a fresh ``Rest``; the builder is dropped after.
     """
 
     __slots__ = (
@@ -84,13 +85,8 @@ class EdgesBuilder(Generic[S]):
         """
         sealed = Edges() if into is None else into
         kinds = self._kinds()
-        sealed.fill(
-            path,
-            kinds,
-            {key: tuple(map(final, targets)) for key, targets in self.strings.items()},
-            present=tuple(map(final, self.present)),
-            absent=tuple(map(final, self.absent)),
-        )
+        strings = {key: tuple(map(final, targets)) for key, targets in self.strings.items()}
+        sealed.fill(path, kinds, strings)
         if kinds & ~IN_EDGES:
             sealed.rest = Rest(self, final)
         return sealed
@@ -112,6 +108,7 @@ class EdgesBuilder(Generic[S]):
             (LITERALS, bool(self.true or self.false or self.null)),
             (PRESENT, bool(self.present)),
             (ANY_TESTS, bool(self.any_tests)),
+            (ABSENT, bool(self.absent)),
         )
         return sum(bit for bit, present in held if present)
 

@@ -5,21 +5,20 @@ itself the Edges of its first test, with what it accepts and its other tests bes
 one object where a step reads one, not a state, a tuple and an Edges.
 
 Exact values are found by hashing (or, when few, by scanning one flat tuple);
-everything else (numbers, affixes, ranges, wildcards, CIDR, anything-but) is in a
-``Rest``. A state's edges only hold the conditions of the rules that reached it, so
-this work does not grow with the number of rules. ``builder`` fills them.
+everything else (presence, absence, numbers, affixes, ranges, wildcards, CIDR,
+anything-but) is in a ``Rest``. A state's edges only hold the conditions of the
+rules that reached it, so this work does not grow with the number of rules.
+``builder`` fills them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from busway.patterns.flat import FEW_STRINGS, bare, bare_table, few_get, few_strings, joined
-from busway.patterns.kinds import PRESENT, STRINGS
+from busway.patterns.kinds import STRINGS
 from busway.patterns.rest import Rest
 
-# Shared, never written: what a sealed Edges holds where it has no many strings.
-_EMPTY_STRINGS: Final[dict[str, Any]] = {}
 _NO_TESTS: Final[tuple[Edges, ...]] = ()
 
 # ``Edges.accept`` when the state accepts no rule, or several (then in ``accepts``).
@@ -32,61 +31,46 @@ class Edges:
     state: its first test's transitions (``path`` is -1 when it tests nothing), the
     rules it accepts and its other tests (``more``).
 
-    Small, so a step touches few cache lines: what most steps need (exact strings,
-    presence, absence) is here, anything else in ``rest``.
+    Ten slots, so an Edges is two cache lines: a step that compares one exact string
+    and misses reads only the first; what most steps need (exact strings) is here,
+    anything else (presence, absence, ...) in ``rest``.
     """
 
     __slots__ = (
-        "absent",
         "accept",
         "accepts",
-        "few",
         "kinds",
         "more",
         "only_found",
         "only_key",
         "only_length",
-        "only_target",
         "path",
-        "present",
         "rest",
-        "strings",
+        "table",
     )
 
     def __init__(self) -> None:
-        # Assigned in this order, so mypyc lays the slots a plain one-string step reads
-        # (accept, path, only_target, only_length, only_key, more) out in the object's
-        # first cache line.
+        # Assigned in this order, so mypyc lays the slots a step reads to compare one
+        # exact string (accept, path, kinds, only_length, only_key) out in the
+        # object's first cache line.
         self.accept = ACCEPTS_NONE  # the lone rule a state accepts (or see above)
         self.path = -1  # the id of the path these edges test
-        # The one target, when these edges test one exact string and nothing else.
-        self.only_target: Edges | None = None
+        self.kinds = 0  # which conditions are held (see kinds)
         # Most edges past the first field of a rule test one exact string: kept bare,
         # a comparison costs less than a hash lookup and touches less memory. Its
         # length (a native int in the object) is compared first, so most mismatches
         # do not touch the key's own memory.
         self.only_length = -1
         self.only_key: str | None = None
+        self.only_found: object = None  # what the one exact string leads to
         self.more = _NO_TESTS  # a state's other tests
-        self.absent: tuple[Edges, ...] = ()
-        self.kinds = 0  # which conditions are held (see kinds)
-        self.only_found: object = None
-        # A few keys: one flat tuple (see flat.few_strings); many: hashed.
-        self.few: tuple[object, ...] = ()
-        self.strings: dict[str, object] = _EMPTY_STRINGS
-        self.present: object = None
+        # Two or more exact strings: a few in one flat tuple (see flat.few_strings),
+        # many hashed in a dict.
+        self.table: object = None
         self.rest: Rest[Edges] | None = None
         self.accepts: tuple[int, ...] = ()
 
-    def fill(
-        self,
-        path: int,
-        kinds: int,
-        strings: dict[str, tuple[Edges, ...]],
-        *,
-        present: tuple[Edges, ...],
-        absent: tuple[Edges, ...],
-    ) -> None:
+    def fill(self, path: int, kinds: int, strings: dict[str, tuple[Edges, ...]]) -> None:
         """Hold these transitions (``strings`` maps each exact string to its targets)."""
         self.path = path
         self.kinds = kinds
@@ -95,14 +79,10 @@ class Edges:
             self.only_key = only_key
             self.only_length = len(only_key)
             self.only_found = bare(only_targets)
-            if kinds == STRINGS and len(only_targets) == 1:
-                self.only_target = only_targets[0]
         elif len(strings) <= FEW_STRINGS:
-            self.few = few_strings(strings)
+            self.table = few_strings(strings)
         else:
-            self.strings = bare_table(strings)
-        self.absent = absent
-        self.present = bare(present)
+            self.table = bare_table(strings)
 
     def hold(self, accepts: tuple[int, ...], more: tuple[Edges, ...]) -> None:
         """Make these edges a state's: it accepts ``accepts`` and also tests ``more``."""
@@ -122,10 +102,11 @@ class Edges:
                 if self.fits_only_key(value):
                     found = self.only_found
             else:
-                few = self.few
-                found = few_get(few, value) if few else self.strings.get(value)
-        if kinds & PRESENT:
-            found = joined(found, self.present)
+                table = self.table
+                if type(table) is tuple:
+                    found = few_get(table, value)
+                else:
+                    found = cast(dict[str, object], table).get(value)
         rest = self.rest
         if rest is not None:
             found = joined(found, rest.find(value, kinds))
@@ -135,3 +116,8 @@ class Edges:
         """Whether ``value`` is the one exact key (its length is compared first, so
         most mismatches do not touch the key's own memory)."""
         return len(value) == self.only_length and value == self.only_key
+
+    def absent(self) -> tuple[Edges, ...]:
+        """The states a branch goes on to where the path is absent (see kinds.ABSENT)."""
+        rest = self.rest
+        return () if rest is None else rest.absent

@@ -18,6 +18,7 @@ NUMBERS: Final = 64
 LITERALS: Final = 128
 PRESENT: Final = 256
 ANY_TESTS: Final = 512
+ABSENT: Final = 1024
 OTHER_STRINGS: Final = PREFIXES | SUFFIXES | FOLDED | STRING_TESTS | ADDRESSES
 # What ``Edges`` holds itself; any other kind is in its ``Rest``.
-IN_EDGES: Final = STRINGS | PRESENT
+IN_EDGES: Final = STRINGS

@@ -25,6 +25,7 @@ from busway.patterns.builder import EdgesBuilder
 from busway.patterns.edges import ACCEPTS_NONE, Edges
 from busway.patterns.flat import as_tuple
 from busway.patterns.keytree import MISSING, Leaves, Many, build_key_tree, collect_leaves
+from busway.patterns.kinds import ABSENT, STRINGS
 from busway.patterns.syntax import Branch, Field, Pattern
 
 K = TypeVar("K")
@@ -211,14 +212,14 @@ class _Walk:
         path = edges.path
         found = leaves.values[path]
         if found is MISSING:
-            if edges.absent:
-                self.push_all(edges.absent, None, ())
+            if edges.kinds & ABSENT:
+                self.push_all(edges.absent(), None, ())
         elif isinstance(found, Many):
             self.advance_plain(edges, found.values, found.members)
-            if edges.absent:
+            if edges.kinds & ABSENT:
                 absent = _absent_context(path, found.values, found.members, (None, ()))
                 if absent is not None:
-                    self.push_all(edges.absent, absent[0], absent[1])
+                    self.push_all(edges.absent(), absent[0], absent[1])
         else:
             membership = leaves.membership(path)
             if membership is None:
@@ -227,8 +228,8 @@ class _Walk:
                 self.step_plain(edges, found)
             else:
                 self.take_plain(edges.find(found), membership)
-                if edges.absent:
-                    self.push_all(edges.absent, None, (path,))
+                if edges.kinds & ABSENT:
+                    self.push_all(edges.absent(), None, (path,))
 
     def visit(self, state: Edges, membership: Membership, pending: tuple[int, ...]) -> None:
         if state.accept != ACCEPTS_NONE and (
@@ -246,10 +247,10 @@ class _Walk:
         values, members = self.leaves.at(path)
         if values:
             self.advance(edges, values, members, context)
-        if edges.absent:
+        if edges.kinds & ABSENT:
             absent = _absent_context(path, values, members, context)
             if absent is not None:
-                self.push_all(edges.absent, absent[0], absent[1])
+                self.push_all(edges.absent(), absent[0], absent[1])
 
     def accept(self, state: Edges) -> None:
         if state.accept >= 0:
@@ -259,13 +260,13 @@ class _Walk:
 
     def step_plain(self, edges: Edges, value: Any) -> None:
         """Advance on one value outside any array element, with no commitments yet."""
-        target = edges.only_target
-        if target is not None and type(value) is str:
-            # The commonest step: one exact string leading to one state.
-            if edges.fits_only_key(value):
-                self.visit_plain(target)
-            return
-        found = edges.find(value)
+        if edges.kinds == STRINGS and edges.only_key is not None:
+            # The commonest step: one exact string and nothing else.
+            if type(value) is not str or not edges.fits_only_key(value):
+                return
+            found = edges.only_found
+        else:
+            found = edges.find(value)
         if type(found) is Edges:
             # A trie state has one parent, reached once here: no repeat possible.
             self.visit_plain(found)

@@ -1,4 +1,5 @@
-"""The rarer conditions of one sealed ``Edges``: numbers, literals, affixes, tests.
+"""The rarer conditions of one sealed ``Edges``: presence, absence, numbers, literals,
+affixes, tests.
 
 Each lookup returns a find (see ``flat``): targets are held bare or in tuples, so a
 test reads few objects and allocates nothing unless several conditions hold at once.
@@ -21,6 +22,7 @@ from busway.patterns.kinds import (
     NUMBERS,
     OTHER_STRINGS,
     PREFIXES,
+    PRESENT,
     STRING_TESTS,
     SUFFIXES,
 )
@@ -43,9 +45,10 @@ _EMPTY_TABLES: Final[dict[int, Any]] = {}
 
 
 class Rest(Generic[S]):
-    """Every condition of one sealed Edges but exact strings and presence."""
+    """Every condition of one sealed Edges but exact strings."""
 
     __slots__ = (
+        "absent",
         "addresses",
         "any_tests",
         "bounds",
@@ -59,6 +62,7 @@ class Rest(Generic[S]):
         "numbers",
         "prefix_pairs",
         "prefixes",
+        "present",
         "ranges",
         "string_tests",
         "suffix_pairs",
@@ -106,6 +110,8 @@ class Rest(Generic[S]):
         self.false = bare(tuple(final(target) for target in built.false))
         self.folded_prefixes = _sealed(built.folded_prefixes, final)
         self.folded_suffixes = _sealed(built.folded_suffixes, final)
+        self.present = bare(tuple(map(final, built.present)))
+        self.absent = tuple(map(final, built.absent))
 
     def find(self, value: Any, kinds: int) -> object:
         """The targets of every condition held here that ``value`` meets, as a find."""
@@ -129,6 +135,8 @@ class Rest(Generic[S]):
             for index in range(0, len(tests), 2):
                 if cast(op.Operator, tests[index]).test(value):
                     found = joined(found, tests[index + 1])
+        if kinds & PRESENT:
+            found = joined(found, self.present)
         return found
 
     def number_targets(self, value: int | float) -> object:
