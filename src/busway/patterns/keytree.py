@@ -173,14 +173,32 @@ def _visit(
             out.arrays += 1
             array_id = out.arrays
             for index, element in enumerate(value):
-                step = (array_id, index)
-                inner = (step,) if membership is None else (*membership, step)
+                inner = _element(membership, array_id, index)
                 _visit(element, path, keys, out, inner)
         elif path >= 0:
             for element in value:
                 out.add(path, element, membership)
     elif path >= 0:
         out.add(path, value, membership)
+
+
+# The memberships of elements of arrays that sit in no other array (the commonest:
+# ``detail.items``), made once: an event then builds no tuple for them.
+_SHARED_ARRAYS: Final = 8
+_SHARED_INDEXES: Final = 32
+_OUTER_ELEMENTS: Final[tuple[tuple[Membership, ...], ...]] = tuple(
+    tuple(((array_id, index),) for index in range(_SHARED_INDEXES))
+    for array_id in range(_SHARED_ARRAYS)
+)
+
+
+def _element(membership: Membership, array_id: int, index: int) -> Membership:
+    """The membership of element ``index`` of array ``array_id`` inside ``membership``."""
+    if membership is None:
+        if array_id < _SHARED_ARRAYS and index < _SHARED_INDEXES:
+            return _OUTER_ELEMENTS[array_id][index]
+        return ((array_id, index),)
+    return (*membership, (array_id, index))
 
 
 def _holds_containers(array: list[Any]) -> bool:
