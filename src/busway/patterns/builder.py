@@ -86,9 +86,8 @@ class EdgesBuilder(Generic[S]):
         sealed = Edges() if into is None else into
         kinds = self._kinds()
         strings = {key: tuple(map(final, targets)) for key, targets in self.strings.items()}
-        sealed.fill(path, kinds, strings)
-        if kinds & ~IN_EDGES:
-            sealed.rest = Rest(self, final)
+        rest = Rest(self, final) if kinds & ~IN_EDGES else None
+        sealed.fill(path, kinds, strings, rest)
         return sealed
 
     def _kinds(self) -> int:

@@ -13,11 +13,26 @@ rules that reached it, so this work does not grow with the number of rules.
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from busway.patterns.flat import FEW_STRINGS, bare, bare_table, few_get, few_strings, joined
-from busway.patterns.kinds import STRINGS
+from busway.patterns.kinds import (
+    IN_EDGES,
+    KIND_BITS,
+    LENGTH_SHIFT,
+    MAX_KEY_LENGTH,
+    MORE,
+    PATH_BITS,
+    PATH_SHIFT,
+    STRINGS,
+)
 from busway.patterns.rest import Rest
+
+if TYPE_CHECKING:
+    # A fixed-width int: mypyc keeps it unboxed and shifts and masks it with plain
+    # machine instructions (no tagged-int checks). Annotations only, so mypy_extensions
+    # (a build-time dependency) is not needed at run time.
+    from mypy_extensions import i64
 
 _NO_TESTS: Final[tuple[Edges, ...]] = ()
 
@@ -31,62 +46,91 @@ class Edges:
     state: its first test's transitions (``path`` is -1 when it tests nothing), the
     rules it accepts and its other tests (``more``).
 
-    Ten slots, so an Edges is two cache lines: a step that compares one exact string
-    and misses reads only the first; what most steps need (exact strings) is here,
-    anything else (presence, absence, ...) in ``rest``.
+    Ten slots, so an Edges takes 128 bytes and starts a cache line: what a step
+    reads (what the state accepts, the path, the kinds held, the one exact string
+    and its length, and the table or ``Rest`` of anything else) sits in the first
+    line; a state's other tests and its several rules in the second.
     """
 
     __slots__ = (
         "accept",
         "accepts",
-        "kinds",
+        "lookup",
+        "meta",
         "more",
         "only_found",
         "only_key",
-        "only_length",
-        "path",
-        "rest",
-        "table",
+        "spare1",
+        "spare2",
+        "spare3",
     )
 
     def __init__(self) -> None:
-        # Assigned in this order, so mypyc lays the slots a step reads to compare one
-        # exact string (accept, path, kinds, only_length, only_key) out in the
+        # Assigned in this order, so mypyc lays the first five slots out in the
         # object's first cache line.
         self.accept = ACCEPTS_NONE  # the lone rule a state accepts (or see above)
-        self.path = -1  # the id of the path these edges test
-        self.kinds = 0  # which conditions are held (see kinds)
+        # The kinds held (see kinds), the path id and the one exact string's length,
+        # packed in one native int: kinds | path << PATH_SHIFT | length << LENGTH_SHIFT.
+        self.meta: i64 = PATH_BITS << PATH_SHIFT
         # Most edges past the first field of a rule test one exact string: kept bare,
         # a comparison costs less than a hash lookup and touches less memory. Its
-        # length (a native int in the object) is compared first, so most mismatches
-        # do not touch the key's own memory.
-        self.only_length = -1
+        # length (in meta) is compared first, so most mismatches do not touch the
+        # key's own memory.
         self.only_key: str | None = None
+        # The Rest when anything but exact strings is held (it then holds the
+        # strings' table too), else two or more exact strings: a few in one flat
+        # tuple (see flat.few_strings), many hashed in a dict.
+        self.lookup: object = None
         self.only_found: object = None  # what the one exact string leads to
         self.more = _NO_TESTS  # a state's other tests
-        # Two or more exact strings: a few in one flat tuple (see flat.few_strings),
-        # many hashed in a dict.
-        self.table: object = None
-        self.rest: Rest[Edges] | None = None
         self.accepts: tuple[int, ...] = ()
+        # Unused: they keep the object at 128 bytes, so every Edges starts a cache line.
+        self.spare1: object = None
+        self.spare2: object = None
+        self.spare3: object = None
 
-    def fill(self, path: int, kinds: int, strings: dict[str, tuple[Edges, ...]]) -> None:
+    @property
+    def path(self) -> int:
+        """The id of the path these edges test (-1: none, a state that tests nothing)."""
+        path = self.meta >> PATH_SHIFT & PATH_BITS
+        return -1 if path == PATH_BITS else path
+
+    @property
+    def kinds(self) -> int:
+        return self.meta & KIND_BITS
+
+    @property
+    def rest(self) -> Rest[Edges] | None:
+        return cast(Rest[Edges], self.lookup) if self.meta & ~IN_EDGES & KIND_BITS else None
+
+    def fill(
+        self, path: int, kinds: int, strings: dict[str, tuple[Edges, ...]], rest: Rest[Edges] | None
+    ) -> None:
         """Hold these transitions (``strings`` maps each exact string to its targets)."""
-        self.path = path
-        self.kinds = kinds
-        if len(strings) == 1:
+        if not 0 <= path < PATH_BITS:
+            raise ValueError(f"too many paths for one machine ({path})")
+        length: i64 = 0
+        table: object = None
+        if len(strings) == 1 and len(next(iter(strings))) <= MAX_KEY_LENGTH:
             ((only_key, only_targets),) = strings.items()
             self.only_key = only_key
-            self.only_length = len(only_key)
+            length = len(only_key)
             self.only_found = bare(only_targets)
         elif len(strings) <= FEW_STRINGS:
-            self.table = few_strings(strings)
+            table = few_strings(strings) if strings else None
         else:
-            self.table = bare_table(strings)
+            table = bare_table(strings)
+        if rest is not None:
+            rest.table = table
+            table = rest
+        self.lookup = table
+        self.meta = (self.meta & MORE) | kinds | path << PATH_SHIFT | length << LENGTH_SHIFT
 
     def hold(self, accepts: tuple[int, ...], more: tuple[Edges, ...]) -> None:
         """Make these edges a state's: it accepts ``accepts`` and also tests ``more``."""
-        self.more = more or _NO_TESTS
+        if more:
+            self.more = more
+            self.meta |= MORE
         if len(accepts) == 1:
             self.accept = accepts[0]
         elif accepts:
@@ -95,29 +139,35 @@ class Edges:
 
     def find(self, value: Any) -> object:
         """The next states ``value`` leads to, as a find (see ``flat``)."""
-        kinds = self.kinds
+        meta = self.meta
+        kinds = meta & KIND_BITS
         found: object = None
         if kinds & STRINGS and type(value) is str:
             if self.only_key is not None:
-                if self.fits_only_key(value):
+                if len(value) == meta >> LENGTH_SHIFT and value == self.only_key:
                     found = self.only_found
-            else:
-                table = self.table
-                if type(table) is tuple:
-                    found = few_get(table, value)
-                else:
-                    found = cast(dict[str, object], table).get(value)
-        rest = self.rest
-        if rest is not None:
+            elif not kinds & ~IN_EDGES:
+                found = table_get(self.lookup, value)
+        if kinds & ~IN_EDGES:
+            rest = cast(Rest[Edges], self.lookup)
+            if kinds & STRINGS and self.only_key is None and type(value) is str:
+                found = table_get(rest.table, value)
             found = joined(found, rest.find(value, kinds))
         return found
 
     def fits_only_key(self, value: str) -> bool:
         """Whether ``value`` is the one exact key (its length is compared first, so
         most mismatches do not touch the key's own memory)."""
-        return len(value) == self.only_length and value == self.only_key
+        return len(value) == self.meta >> LENGTH_SHIFT and value == self.only_key
 
     def absent(self) -> tuple[Edges, ...]:
         """The states a branch goes on to where the path is absent (see kinds.ABSENT)."""
         rest = self.rest
         return () if rest is None else rest.absent
+
+
+def table_get(table: object, value: str) -> object:
+    """What ``value`` leads to in a few-strings tuple or a dict of many."""
+    if type(table) is tuple:
+        return few_get(table, value)
+    return cast(dict[str, object], table).get(value)

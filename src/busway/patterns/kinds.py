@@ -19,6 +19,14 @@ LITERALS: Final = 128
 PRESENT: Final = 256
 ANY_TESTS: Final = 512
 ABSENT: Final = 1024
+# Set on a state that has tests besides its own edges (``Edges.more``).
+MORE: Final = 2048
 OTHER_STRINGS: Final = PREFIXES | SUFFIXES | FOLDED | STRING_TESTS | ADDRESSES
 # What ``Edges`` holds itself; any other kind is in its ``Rest``.
-IN_EDGES: Final = STRINGS
+IN_EDGES: Final = STRINGS | MORE
+# Bits of ``Edges.meta`` (see there).
+KIND_BITS: Final = 0xFFFF
+PATH_SHIFT: Final = 16
+PATH_BITS: Final = 0xFFFFFF
+LENGTH_SHIFT: Final = 40
+MAX_KEY_LENGTH: Final = (1 << 22) - 1

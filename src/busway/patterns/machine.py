@@ -25,7 +25,7 @@ from busway.patterns.builder import EdgesBuilder
 from busway.patterns.edges import ACCEPTS_NONE, Edges
 from busway.patterns.flat import as_tuple
 from busway.patterns.keytree import MISSING, Leaves, Many, build_key_tree, collect_leaves
-from busway.patterns.kinds import ABSENT, STRINGS
+from busway.patterns.kinds import ABSENT, KIND_BITS, MORE, PATH_BITS, PATH_SHIFT, STRINGS
 from busway.patterns.syntax import Branch, Field, Pattern
 
 K = TypeVar("K")
@@ -201,15 +201,17 @@ class _Walk:
     def visit_plain(self, state: Edges) -> None:
         if state.accept != ACCEPTS_NONE:
             self.accept(state)
-        if state.path >= 0:
+        kinds = state.meta & KIND_BITS
+        if kinds & ~MORE:
             self.test_plain(state)
-        for edges in state.more:
-            self.test_plain(edges)
+        if kinds & MORE:
+            for edges in state.more:
+                self.test_plain(edges)
 
     def test_plain(self, edges: Edges) -> None:
         """Follow one state's edges on one path, with no commitments yet."""
         leaves = self.leaves
-        path = edges.path
+        path = edges.meta >> PATH_SHIFT & PATH_BITS
         found = leaves.values[path]
         if found is MISSING:
             if edges.kinds & ABSENT:
@@ -260,7 +262,7 @@ class _Walk:
 
     def step_plain(self, edges: Edges, value: Any) -> None:
         """Advance on one value outside any array element, with no commitments yet."""
-        if edges.kinds == STRINGS and edges.only_key is not None:
+        if edges.meta & KIND_BITS & ~MORE == STRINGS and edges.only_key is not None:
             # The commonest step: one exact string and nothing else.
             if type(value) is not str or not edges.fits_only_key(value):
                 return

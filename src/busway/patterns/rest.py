@@ -67,6 +67,7 @@ class Rest(Generic[S]):
         "string_tests",
         "suffix_pairs",
         "suffixes",
+        "table",
         "true",
     )
 
@@ -112,6 +113,8 @@ class Rest(Generic[S]):
         self.folded_suffixes = _sealed(built.folded_suffixes, final)
         self.present = bare(tuple(map(final, built.present)))
         self.absent = tuple(map(final, built.absent))
+        # Its Edges' exact strings, when two or more (see Edges.lookup).
+        self.table: object = None
 
     def find(self, value: Any, kinds: int) -> object:
         """The targets of every condition held here that ``value`` meets, as a find."""
