@@ -10,12 +10,16 @@ import os
 from setuptools import setup
 
 HOT_MODULES = [
+    "src/busway/patterns/builder.py",
     "src/busway/patterns/edges.py",
+    "src/busway/patterns/flat.py",
     "src/busway/patterns/ipaddr.py",
     "src/busway/patterns/keytree.py",
+    "src/busway/patterns/kinds.py",
     "src/busway/patterns/machine.py",
     "src/busway/patterns/numbers.py",
     "src/busway/patterns/operators.py",
+    "src/busway/patterns/rest.py",
     "src/busway/patterns/wildcard.py",
 ]
 

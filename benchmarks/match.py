@@ -1,9 +1,11 @@
 """Pattern-matching benchmark: Busway's Matcher against the orjson parse floor, moto and LocalStack.
 
     python benchmarks/match.py [--sizes 10,100,1000,10000] [--quick] [--no-peers] [--seed N]
+                               [--name NAME]
 
 Prints tables and writes benchmarks/results/match-<date>.json and .md (match-<date>-quick.* for
---quick). Not a test: nothing is asserted. See benchmarks/README.md for what is measured.
+--quick, match-<date>-NAME.* with --name). Not a test: nothing is asserted. See
+benchmarks/README.md for what is measured.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Settings:
     seed: int
     quick: bool
     peers: bool
+    name: str  # results file suffix (may be empty)
     min_seconds: float  # Busway and parse-floor timing, per size
     stream_events: int  # distinct events per size, replayed until min_seconds
     peer_budget_s: float  # per peer and rule-set size
@@ -54,9 +57,16 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--quick", action="store_true", help="short timings: a smoke run")
     parser.add_argument("--no-peers", action="store_true", help="do not time moto/LocalStack")
     parser.add_argument("--seed", type=int, default=20260301)
+    parser.add_argument("--name", default="", help="results file suffix: match-<date>-NAME.*")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
-    common = {"sizes": sizes, "seed": args.seed, "quick": args.quick, "peers": not args.no_peers}
+    common = {
+        "sizes": sizes,
+        "seed": args.seed,
+        "quick": args.quick,
+        "peers": not args.no_peers,
+        "name": args.name,
+    }
     if args.quick:
         return Settings(
             **common,
@@ -319,12 +329,13 @@ def main(argv: list[str] | None = None) -> None:
     text, markdown = summary.render(results)
     print()
     print(text)
-    write_results(results, markdown, quick=settings.quick)
+    write_results(results, markdown, quick=settings.quick, name=settings.name)
 
 
-def write_results(results: dict[str, Any], markdown: str, *, quick: bool) -> None:
+def write_results(results: dict[str, Any], markdown: str, *, quick: bool, name: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     stem = f"match-{datetime.now(UTC).date().isoformat()}" + ("-quick" if quick else "")
+    stem += f"-{name}" if name else ""
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
     (RESULTS / f"{stem}.md").write_text(markdown)
     print(f"\nwrote {RESULTS / stem}.json and .md")

@@ -71,17 +71,19 @@ class Leaves:
                     self.members = members = [None] * len(self.values)
                 members[path] = membership
             return
-        if isinstance(found, Many):
-            many = found
-        else:
+        if not isinstance(found, Many):
+            # The second value: both in one go (no list to grow yet).
             first = self.membership(path)
-            many = Many([found], None if first is None else [first])
-            self.values[path] = many
-        if many.members is None and membership is not None:
-            many.members = [None] * len(many.values)
-        if many.members is not None:
-            many.members.append(membership)
-        many.values.append(value)
+            members = None
+            if first is not None or membership is not None:
+                members = [first, membership]
+            self.values[path] = Many([found, value], members)
+            return
+        if found.members is None and membership is not None:
+            found.members = [None] * len(found.values)
+        if found.members is not None:
+            found.members.append(membership)
+        found.values.append(value)
 
     def membership(self, path: int) -> Membership:
         """The array element the lone value at ``path`` sits in (None: in none)."""
@@ -154,8 +156,9 @@ def _collect(node: dict[str, Any], keys: KeyNode, out: Leaves, membership: Membe
                 _visit(value, entry.path, entry.node, out, membership)
     else:
         for key, entry in children.items():
-            if key in node:
-                _visit(node[key], entry.path, entry.node, out, membership)
+            value = node.get(key, MISSING)
+            if value is not MISSING:
+                _visit(value, entry.path, entry.node, out, membership)
 
 
 def _visit(
@@ -170,14 +173,32 @@ def _visit(
             out.arrays += 1
             array_id = out.arrays
             for index, element in enumerate(value):
-                step = (array_id, index)
-                inner = (step,) if membership is None else (*membership, step)
+                inner = _element(membership, array_id, index)
                 _visit(element, path, keys, out, inner)
         elif path >= 0:
             for element in value:
                 out.add(path, element, membership)
     elif path >= 0:
         out.add(path, value, membership)
+
+
+# The memberships of elements of arrays that sit in no other array (the commonest:
+# ``detail.items``), made once: an event then builds no tuple for them.
+_SHARED_ARRAYS: Final = 8
+_SHARED_INDEXES: Final = 32
+_OUTER_ELEMENTS: Final[tuple[tuple[Membership, ...], ...]] = tuple(
+    tuple(((array_id, index),) for index in range(_SHARED_INDEXES))
+    for array_id in range(_SHARED_ARRAYS)
+)
+
+
+def _element(membership: Membership, array_id: int, index: int) -> Membership:
+    """The membership of element ``index`` of array ``array_id`` inside ``membership``."""
+    if membership is None:
+        if array_id < _SHARED_ARRAYS and index < _SHARED_INDEXES:
+            return _OUTER_ELEMENTS[array_id][index]
+        return ((array_id, index),)
+    return (*membership, (array_id, index))
 
 
 def _holds_containers(array: list[Any]) -> bool:

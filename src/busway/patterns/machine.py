@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, cast
 
 from busway.patterns import operators as op
-from busway.patterns.edges import Edges, EdgesBuilder
+from busway.patterns.builder import EdgesBuilder
+from busway.patterns.edges import ACCEPTS_NONE, Edges
+from busway.patterns.flat import as_tuple
 from busway.patterns.keytree import MISSING, Leaves, Many, build_key_tree, collect_leaves
+from busway.patterns.kinds import ABSENT, KIND_BITS, MORE, PATH_BITS, PATH_SHIFT, STRINGS
 from busway.patterns.syntax import Branch, Field, Pattern
 
 K = TypeVar("K")
@@ -41,43 +44,17 @@ class _Node:
         self.children: dict[tuple[str, tuple[op.Operator, ...]], _Node] = {}
         self.edges: dict[str, EdgesBuilder[_Node]] = {}
 
-    def child(self, field: Field) -> _Node:
+    def child(self, field: Field, shared: dict[Any, Any]) -> _Node:
         key = (field.path, field.operators)
         found = self.children.get(key)
         if found is None:
             found = self.children[key] = _Node()
-            edges = self.edges.setdefault(field.path, EdgesBuilder())
+            edges = self.edges.get(field.path)
+            if edges is None:
+                edges = self.edges[field.path] = EdgesBuilder(shared)
             for operator in field.operators:
                 edges.add(operator, found)
         return found
-
-
-# ``_State.accept`` when the state accepts no rule, or several (then in ``accepts``).
-_ACCEPTS_NONE: Final = -1
-_ACCEPTS_SEVERAL: Final = -2
-
-
-class _State:
-    """A state of the built machine: only what the walk reads.
-
-    Three slots, so a state is one cache line; its lone rule and its lone test (what
-    most states have) are held bare, without a tuple to follow.
-    """
-
-    __slots__ = ("accept", "accepts", "tests")
-
-    def __init__(self) -> None:
-        self.accept = _ACCEPTS_NONE
-        self.accepts: tuple[int, ...] = ()
-        self.tests: Edges[_State] | tuple[Edges[_State], ...] = ()
-
-    def fill(self, tests: tuple[Edges[_State], ...], accepts: tuple[int, ...]) -> None:
-        self.tests = tests[0] if len(tests) == 1 else tests
-        if len(accepts) == 1:
-            self.accept = accepts[0]
-        elif accepts:
-            self.accept = _ACCEPTS_SEVERAL
-            self.accepts = accepts
 
 
 class Matcher(Generic[K]):
@@ -114,7 +91,7 @@ class Matcher(Generic[K]):
         return found
 
 
-def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _State:
+def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> Edges:
     usage = Counter(field.path for _, branch in branches for field in branch)
     distinct = Counter(
         path for path, _ in {(f.path, f.operators) for _, branch in branches for f in branch}
@@ -127,15 +104,16 @@ def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> _Sta
 
     root = _Node()
     accepts: dict[_Node, list[int]] = {}
+    shared: dict[Any, Any] = {}
     for index, branch in branches:
         node = root
         for field in sorted(branch, key=order):
-            node = node.child(field)
+            node = node.child(field, shared)
         accepts.setdefault(node, []).append(index)
     return _seal(root, path_ids, accepts)
 
 
-def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]) -> _State:
+def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]) -> Edges:
     """The walk's states for the built nodes, made depth first.
 
     Objects made one after another sit close together in memory, so each subtree
@@ -144,11 +122,17 @@ def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]
     objects strewn over the whole machine.
     """
     order = _depth_first(root)
-    states = {node: _State() for node in order}
+    states = {node: Edges() for node in order}
     final = states.__getitem__
     for node in order:
-        tests = tuple(edges.seal(path_ids[path], final) for path, edges in node.edges.items())
-        states[node].fill(tests, tuple(accepts.get(node, ())))
+        state = states[node]
+        tests = [(path_ids[path], built) for path, built in node.edges.items()]
+        more: tuple[Edges, ...] = ()
+        if tests:
+            path, first = tests[0]
+            first.seal(path, final, into=state)
+            more = tuple(built.seal(path, final) for path, built in tests[1:])
+        state.hold(tuple(accepts.get(node, ())), more)
     return states[root]
 
 
@@ -168,10 +152,10 @@ def _field_class(field: Field) -> int:
     return 0 if all(isinstance(operator, _EXACT_KINDS) for operator in field.operators) else 1
 
 
-_Step = tuple[_State, Membership, tuple[int, ...]]
+_Step = tuple[Edges, Membership, tuple[int, ...]]
 
 
-def _walk(root: _State, leaves: Leaves) -> list[int]:
+def _walk(root: Edges, leaves: Leaves) -> list[int]:
     walk = _Walk(leaves)
     walk.run(root)
     return walk.accepted
@@ -180,58 +164,64 @@ def _walk(root: _State, leaves: Leaves) -> list[int]:
 class _Walk:
     """One event's way through the machine.
 
-    States reached with no commitments yet (the common case) wait on ``plain``;
-    the others on ``stack`` with their array commitments and pending absences.
-    ``accepted`` may repeat a rule (several branches of it can match).
+    States reached with no commitments yet (the common case) are visited at once,
+    depth first; the others wait on ``stack`` with their array commitments and
+    pending absences. ``accepted`` may repeat a rule (several branches of it can
+    match). Edges answer with finds (see ``flat``), so a step allocates nothing.
     """
 
-    __slots__ = ("accepted", "leaves", "out", "plain", "seen", "stack")
+    __slots__ = ("accepted", "leaves", "seen", "stack")
 
     def __init__(self, leaves: Leaves) -> None:
         self.leaves = leaves
         self.accepted: list[int] = []
-        self.plain: list[_State] = []
         self.stack: list[_Step] = []
-        self.seen: set[Any] = set()
-        # Where Edges.collect puts the next states of one value; emptied after each use,
-        # so a step allocates no list of its own.
-        self.out: list[_State] = []
+        # What was reached where a state could be reached twice; made when first needed.
+        self.seen: set[Any] | None = None
 
-    def run(self, root: _State) -> None:
-        plain, stack = self.plain, self.stack
-        plain.append(root)
-        while plain or stack:
-            if plain:
-                self.visit_plain(plain.pop())
-            else:
-                state, membership, pending = stack.pop()
-                self.visit(state, membership, pending)
+    def run(self, root: Edges) -> None:
+        self.visit_plain(root)
+        stack = self.stack
+        while stack:
+            state, membership, pending = stack.pop()
+            self.visit(state, membership, pending)
 
-    def visit_plain(self, state: _State) -> None:
-        if state.accept != _ACCEPTS_NONE:
+    def first_time(self, key: Any) -> bool:
+        """Whether ``key`` (a state, or a state with its context) is reached for the
+        first time."""
+        seen = self.seen
+        if seen is None:
+            self.seen = {key}
+            return True
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    def visit_plain(self, state: Edges) -> None:
+        if state.accept != ACCEPTS_NONE:
             self.accept(state)
-        tests = state.tests
-        if isinstance(tests, Edges):
-            self.test_plain(tests)
-        else:
-            for edges in tests:
+        kinds = state.meta & KIND_BITS
+        if kinds & ~MORE:
+            self.test_plain(state)
+        if kinds & MORE:
+            for edges in state.more:
                 self.test_plain(edges)
 
-    def test_plain(self, edges: Edges[_State]) -> None:
+    def test_plain(self, edges: Edges) -> None:
         """Follow one state's edges on one path, with no commitments yet."""
         leaves = self.leaves
-        by_path = leaves.values
-        path = edges.path
-        found = by_path[path]
+        path = edges.meta >> PATH_SHIFT & PATH_BITS
+        found = leaves.values[path]
         if found is MISSING:
-            if edges.absent:
-                self.push_all(edges.absent, (None, ()))
+            if edges.kinds & ABSENT:
+                self.push_all(edges.absent(), None, ())
         elif isinstance(found, Many):
             self.advance_plain(edges, found.values, found.members)
-            if edges.absent:
+            if edges.kinds & ABSENT:
                 absent = _absent_context(path, found.values, found.members, (None, ()))
                 if absent is not None:
-                    self.push_all(edges.absent, absent)
+                    self.push_all(edges.absent(), absent[0], absent[1])
         else:
             membership = leaves.membership(path)
             if membership is None:
@@ -239,113 +229,110 @@ class _Walk:
                 # that wants the path absent cannot go on.
                 self.step_plain(edges, found)
             else:
-                edges.collect(found, self.out)
-                self.take_plain(membership)
-                if edges.absent:
-                    self.push_all(edges.absent, (None, (path,)))
+                self.take_plain(edges.find(found), membership)
+                if edges.kinds & ABSENT:
+                    self.push_all(edges.absent(), None, (path,))
 
-    def visit(self, state: _State, membership: Membership, pending: tuple[int, ...]) -> None:
-        leaves = self.leaves
-        if state.accept != _ACCEPTS_NONE and (
-            not pending or _all_absent(pending, membership, leaves)
+    def visit(self, state: Edges, membership: Membership, pending: tuple[int, ...]) -> None:
+        if state.accept != ACCEPTS_NONE and (
+            not pending or _all_absent(pending, membership, self.leaves)
         ):
             self.accept(state)
-        tests = state.tests
-        for edges in (tests,) if isinstance(tests, Edges) else tests:
-            path = edges.path
-            values, members = leaves.at(path)
-            if values:
-                self.advance(edges, values, members, (membership, pending))
-            if edges.absent:
-                absent = _absent_context(path, values, members, (membership, pending))
-                if absent is not None:
-                    self.push_all(edges.absent, absent)
+        if state.path >= 0:
+            self.test(state, (membership, pending))
+        for edges in state.more:
+            self.test(edges, (membership, pending))
 
-    def accept(self, state: _State) -> None:
+    def test(self, edges: Edges, context: tuple[Membership, tuple[int, ...]]) -> None:
+        """Follow one state's edges on one path, with the commitments in ``context``."""
+        path = edges.path
+        values, members = self.leaves.at(path)
+        if values:
+            self.advance(edges, values, members, context)
+        if edges.kinds & ABSENT:
+            absent = _absent_context(path, values, members, context)
+            if absent is not None:
+                self.push_all(edges.absent(), absent[0], absent[1])
+
+    def accept(self, state: Edges) -> None:
         if state.accept >= 0:
             self.accepted.append(state.accept)
         else:
             self.accepted.extend(state.accepts)
 
-    def step_plain(self, edges: Edges[_State], value: Any) -> None:
+    def step_plain(self, edges: Edges, value: Any) -> None:
         """Advance on one value outside any array element, with no commitments yet."""
-        target = edges.only_target
-        if target is not None and type(value) is str:
-            # The commonest step: one exact string leading to one state.
-            if edges.fits_only_key(value):
-                self.plain.append(target)
-            return
-        out = self.out
-        edges.collect(value, out)
-        if len(out) == 1:
-            # A trie state has one parent, visited once here: no repeat possible.
-            self.plain.append(out[0])
-            out.clear()
-        elif out:
-            self.take_plain(None)
+        if edges.meta & KIND_BITS & ~MORE == STRINGS and edges.only_key is not None:
+            # The commonest step: one exact string and nothing else.
+            if type(value) is not str or not edges.fits_only_key(value):
+                return
+            found = edges.only_found
+        else:
+            found = edges.find(value)
+        if type(found) is Edges:
+            # A trie state has one parent, reached once here: no repeat possible.
+            self.visit_plain(found)
+        elif found is not None:
+            self.take_plain(found, None)
 
     def advance_plain(
-        self, edges: Edges[_State], values: list[Any], members: list[Membership] | None
+        self, edges: Edges, values: list[Any], members: list[Membership] | None
     ) -> None:
         """Advance on several values with no commitments yet."""
-        out = self.out
         for index, value in enumerate(values):
-            edges.collect(value, out)
-            if out:
-                self.take_plain(None if members is None else members[index])
+            found = edges.find(value)
+            if found is not None:
+                self.take_plain(found, None if members is None else members[index])
 
-    def take_plain(self, leaf_membership: Membership) -> None:
-        """Queue the states in ``out`` (once each), reached by a leaf in those elements."""
-        seen = self.seen
-        out = self.out
-        for target in out:
-            if leaf_membership is None:
-                if target not in seen:
-                    seen.add(target)
-                    self.plain.append(target)
-            else:
-                key = (target, leaf_membership, ())
-                if key not in seen:
-                    seen.add(key)
-                    self.stack.append(key)
-        out.clear()
+    def take_plain(self, found: object, leaf_membership: Membership) -> None:
+        """Go on to the states ``found`` (once each), reached by a leaf in those elements."""
+        if type(found) is tuple:
+            for target in cast(tuple[Edges, ...], found):
+                self.reach_plain(target, leaf_membership)
+        elif found is not None:
+            self.reach_plain(cast(Edges, found), leaf_membership)
+
+    def reach_plain(self, target: Edges, leaf_membership: Membership) -> None:
+        if leaf_membership is None:
+            if self.first_time(target):
+                self.visit_plain(target)
+        else:
+            key = (target, leaf_membership, ())
+            if self.first_time(key):
+                self.stack.append(key)
 
     def advance(
         self,
-        edges: Edges[_State],
+        edges: Edges,
         values: list[Any],
         members: list[Membership] | None,
         context: tuple[Membership, tuple[int, ...]],
     ) -> None:
         membership, pending = context
-        seen, stack, out = self.seen, self.stack, self.out
         for index, value in enumerate(values):
-            edges.collect(value, out)
-            if not out:
+            found = edges.find(value)
+            if found is None:
                 continue
             leaf_membership = None if members is None else members[index]
             joined = membership if leaf_membership is None else _join(membership, leaf_membership)
             if joined is not _CONFLICT:
-                for target in out:
+                for target in cast(tuple[Edges, ...], as_tuple(found)):
                     key = (target, joined, pending)
-                    if key not in seen:
-                        seen.add(key)
-                        stack.append(key)
-            out.clear()
+                    if self.first_time(key):
+                        self.stack.append(key)
 
     def push_all(
-        self, targets: tuple[_State, ...], context: tuple[Membership, tuple[int, ...]]
+        self, targets: tuple[Edges, ...], membership: Membership, pending: tuple[int, ...]
     ) -> None:
-        membership, pending = context
         plain = membership is None and not pending
         for target in targets:
-            key: Any = target if plain else (target, membership, pending)
-            if key not in self.seen:
-                self.seen.add(key)
-                if plain:
-                    self.plain.append(target)
-                else:
-                    self.stack.append((target, membership, pending))
+            if plain:
+                if self.first_time(target):
+                    self.visit_plain(target)
+            else:
+                key = (target, membership, pending)
+                if self.first_time(key):
+                    self.stack.append(key)
 
 
 def _absent_context(

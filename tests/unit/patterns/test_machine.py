@@ -90,3 +90,34 @@ def test_a_plain_value_and_a_field_in_sibling_elements_are_not_one_element() -> 
     assert matcher.match(event) == ["p"]
     assert matches(parse_pattern(json.dumps(pattern)), event)
     assert compile_all({"q": {"b": [""], "b.c": ["a"]}}).match(event) == []
+
+
+def test_operands_shared_by_rules_keep_their_own_kinds() -> None:
+    # Equal operands of different rules are held once; values that compare equal
+    # across JSON kinds (1, 1.0, true, "1") must still stay apart.
+    patterns = {
+        "one": {"a": [1]},
+        "one-float": {"a": [1.0]},
+        "true": {"a": [True]},
+        "text": {"a": ["1"]},
+        "text-prefix": {"a": [{"prefix": "1"}]},
+        "range": {"a": [{"numeric": ["=", 1]}]},
+        "absent": {"a": [{"exists": False}]},
+        "present": {"a": [{"exists": True}]},
+    }
+    matcher = compile_all(patterns)
+    assert matcher.match({"a": 1}) == ["one", "one-float", "range", "present"]
+    assert matcher.match({"a": True}) == ["true", "present"]
+    assert matcher.match({"a": "1"}) == ["text", "text-prefix", "present"]
+    assert matcher.match({"b": 1}) == ["absent"]
+
+
+def test_edges_with_one_key_leading_to_several_states() -> None:
+    # One exact string that several rules follow with different next fields: the
+    # step hands on all of them, each once.
+    patterns = {
+        f"r{i}": {"source": ["shop"], "detail": {f"f{i}": ["x"]}} for i in range(4)
+    } | {"both": {"source": ["shop", {"prefix": "sh"}], "detail": {"f0": ["x"]}}}
+    matcher = compile_all(patterns)
+    event = {"source": "shop", "detail": {"f0": "x", "f2": "x"}}
+    assert matcher.match(event) == ["r0", "r2", "both"]
