@@ -3,7 +3,6 @@ SIGKILL, and every acknowledged event still reaches its target at least once."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,21 +19,8 @@ from tests.acceptance.multinode import (
     widen_backlog,
 )
 from tests.servers import Received, Sink, start_sink
-from tests.storage.backends import postgres_schema
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    schema = postgres_schema()
-    loop = asyncio.new_event_loop()
-    try:
-        url = loop.run_until_complete(schema.__aenter__())
-        yield url
-        loop.run_until_complete(schema.__aexit__(None, None, None))
-    finally:
-        loop.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ another (NOTIFY/LISTEN), and still returns, on the next poll, with notifications
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 import time
@@ -13,19 +12,6 @@ from typing import Any
 
 import pytest
 from tests.servers import BuswayServer, start_busway
-from tests.storage.backends import postgres_schema
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    schema = postgres_schema()
-    loop = asyncio.new_event_loop()
-    try:
-        url = loop.run_until_complete(schema.__aenter__())
-        yield url
-        loop.run_until_complete(schema.__aexit__(None, None, None))
-    finally:
-        loop.close()
 
 
 @contextlib.contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -10,21 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 from tests.servers import BuswayServer, Sink, start_busway
-from tests.storage.backends import postgres_schema
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    schema = postgres_schema()
-    loop = asyncio.new_event_loop()
-    try:
-        url = loop.run_until_complete(schema.__aenter__())
-        yield url
-        loop.run_until_complete(schema.__aexit__(None, None, None))
-    finally:
-        loop.close()
 
 
 @contextlib.contextmanager

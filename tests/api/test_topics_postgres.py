@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from tests.servers import Sink, start_busway
-from tests.storage.backends import postgres_schema
 
 from busway import Client
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    schema = postgres_schema()
-    loop = asyncio.new_event_loop()
-    try:
-        url = loop.run_until_complete(schema.__aenter__())
-        yield url
-        loop.run_until_complete(schema.__aexit__(None, None, None))
-    finally:
-        loop.close()
 
 
 def test_a_topic_made_on_one_node_fans_out_from_another(

@@ -76,7 +76,8 @@ def _check_target(target: Mapping[str, Any]) -> None:
     if target_kind(arn) is None:
         raise ValidationError(
             f"Parameter {arn} is not valid. Reason: Busway cannot deliver to this kind of target; "
-            "use an API destination, an http(s) URL, an event bus, an SQS queue or a log group."
+            "use an API destination, an http(s) URL, an event bus, an SQS queue, a log group, "
+            "a Lambda function, an SNS topic, a mailto: address or a busway WebSocket channel."
         )
     spec = target.get("input_transformer")
     transformer = None
