@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import uvicorn
+from tests.storage.backends import database_url_for
 
 from busway.config import Settings
 from busway.runtime import Runtime
@@ -55,7 +56,7 @@ class BuswayServer:
 
 def start_busway(folder: Path, **settings: Any) -> BuswayServer:
     port = free_port()
-    settings.setdefault("database_url", str(folder / "busway.db"))
+    settings.setdefault("database_url", database_url_for(folder))
     config = Settings(port=port, **settings)
     runtime = Runtime(config)
     server = uvicorn.Server(

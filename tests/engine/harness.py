@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tests.storage.backends import database_url_for
+
 from busway.clock import SettableClock
 from busway.config import Settings
 from busway.runtime import Runtime
@@ -20,11 +22,12 @@ T = TypeVar("T")
 class Engine:
     def __init__(self, folder: Path) -> None:
         self.clock = SettableClock(START)
-        settings = Settings(database_url=str(folder / "busway.db"), http_process="off")
+        settings = Settings(database_url=database_url_for(folder), http_process="off")
         self.runtime = Runtime(settings, clock=self.clock)
 
     async def prepare(self) -> None:
         runtime = self.runtime
+        await runtime.store.connect()
         await runtime.buses.ensure_default()
         await runtime.schedule_groups.ensure_default()
         await runtime.router.load()
@@ -64,7 +67,9 @@ class Engine:
 
     async def close(self) -> None:
         await self.runtime.http.aclose()
-        self.runtime.store.close()
+        closed = self.runtime.store.close()
+        if closed is not None:
+            await closed
 
 
 def scenario(folder: Path, body: Callable[[Engine], Awaitable[T]]) -> T:
