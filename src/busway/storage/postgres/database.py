@@ -165,6 +165,12 @@ def _transient(exc: BaseException) -> bool:
     return state.startswith(_TRANSIENT_STATES)
 
 
+def rolled_back(exc: BaseException) -> bool:
+    """Whether ``exc`` (a ``storage_error``) is PostgreSQL aborting the transaction to
+    break a deadlock or a serialization conflict: running it again is the remedy."""
+    return str(getattr(exc.__cause__, "sqlstate", None) or "").startswith("40")
+
+
 def rowcount(status: str) -> int:
     """The row count of a command status such as ``UPDATE 3``."""
     last = status.rsplit(" ", 1)[-1]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from busway.errors import StoreUnavailableError
 from busway.model import Delivery
 from busway.storage.documents import (
     dump_doc,
@@ -18,9 +19,12 @@ from busway.storage.documents import (
     maybe_stamp,
     stamp,
 )
-from busway.storage.postgres.database import SQL, Database, rowcount
+from busway.storage.postgres.database import SQL, Database, rolled_back, rowcount
 from busway.storage.postgres.events import insert_events
 from busway.storage.schedules import Firing, ScheduleRecord, ScheduleStore, record_of
+
+# Runs of one firing transaction that PostgreSQL may abort for a deadlock.
+_FIRE_ATTEMPTS = 5
 
 
 class PostgresScheduleStore(ScheduleStore):
@@ -74,8 +78,22 @@ class PostgresScheduleStore(ScheduleStore):
     ) -> list[Delivery]:
         if not firings:
             return []
-        # One lock order for every node: firing rows by key, then the schedule rows.
+        # One lock order for every node: firing rows by key, then the schedule rows. The
+        # order PostgreSQL takes a batch's row locks in is still its own, so two nodes
+        # firing the same occurrences can deadlock: the aborted one runs again, and then
+        # finds the occurrences fired.
         ordered = sorted(firings, key=_firing_key)
+        for attempt in range(_FIRE_ATTEMPTS):
+            try:
+                return await self._fire(ordered, now=now, lease_seconds=lease_seconds, node=node)
+            except StoreUnavailableError as exc:
+                if attempt + 1 == _FIRE_ATTEMPTS or not rolled_back(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _fire(
+        self, ordered: Sequence[Firing], *, now: datetime, lease_seconds: float, node: str
+    ) -> list[Delivery]:
         async with self._db.transaction() as conn:
             fresh = await _record_firings(conn, ordered, now)
             events = [e for f in ordered if _firing_key(f) in fresh for e in f.events]
