@@ -154,3 +154,30 @@ def test_the_writer_leaves_checkpoints_to_their_own_thread(db: Database) -> None
     busy, frames, copied = db.checkpoint()
     assert busy == 0
     assert frames == copied > 0
+
+
+def test_a_store_made_before_the_lean_deliveries_keeps_its_deliveries(tmp_path: Path) -> None:
+    from busway.storage.sqlite.queries import load_migrations
+
+    path = tmp_path / "busway.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    old.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version, script in load_migrations():
+        if version < 4:
+            old.executescript(f"{script}\nINSERT INTO schema_version VALUES ({version});")
+    old.execute("INSERT INTO events VALUES (1, 'e1', 'default', 0, 0, x'7b7d')")
+    old.execute(
+        "INSERT INTO deliveries (id, event_seq, bus, rule, target_id, run_at, attempts)"
+        " VALUES (7, 1, 'default', 'r', 't', 5.0, 2)"
+    )
+    old.close()
+    db = Database(path)
+    try:
+        rows = db.read_sync(lambda c: c.execute("SELECT * FROM deliveries").fetchall())
+        keys = db.read_sync(lambda c: c.execute("PRAGMA foreign_key_list(deliveries)").fetchall())
+        version = db.read_sync(lambda c: c.execute("SELECT max(version) FROM schema_version"))
+        assert rows == [(7, 1, "default", "r", "t", 5.0, 2, None, None, None)]
+        assert keys == []
+        assert version.fetchone()[0] >= 4
+    finally:
+        db.close()
