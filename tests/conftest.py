@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from tests.storage.backends import postgres_schema
@@ -21,3 +21,10 @@ def database_url() -> Iterator[str]:
         loop.run_until_complete(schema.__aexit__(None, None, None))
     finally:
         loop.close()
+
+
+@pytest.fixture
+async def postgres_url(anyio_backend: str) -> AsyncIterator[str]:
+    """The same, for async tests (anyio): a URL to a fresh schema."""
+    async with postgres_schema() as url:
+        yield url

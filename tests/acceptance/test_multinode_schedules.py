@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.storage.backends import postgres_schema
 
 from busway.arn import Scope
 from busway.clock import SettableClock
@@ -37,10 +35,6 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-async def postgres_url(anyio_backend: str) -> AsyncIterator[str]:
-    async with postgres_schema() as url:
-        yield url
 
 
 def record(i: int) -> ScheduleRecord:

@@ -18,13 +18,6 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-async def postgres_url(anyio_backend: str) -> AsyncIterator[str]:
-    """A URL to a fresh schema (skips when PostgreSQL is unreachable, outside CI)."""
-    async with postgres_schema() as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 async def store(
     request: pytest.FixtureRequest, tmp_path: Path, anyio_backend: str
