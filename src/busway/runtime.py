@@ -27,7 +27,8 @@ from busway.api.cloudevents import cloudevents_route
 from busway.api.functions import function_routes
 from busway.api.ingress import IngressRoute, ingress_routes
 from busway.api.topics import topic_routes
-from busway.api.ws import Access, ws_routes
+from busway.api.ws import ws_routes
+from busway.api.ws_access import Access
 from busway.arn import Scope
 from busway.clock import Clock, SystemClock
 from busway.config import Settings

@@ -24,28 +24,26 @@ browser, which passes it as ``?token=`` (browsers cannot set headers on a WebSoc
 it allows only its channel and key (without a key, only the channel's broadcasts)
 until it expires. A key pair in the URL is refused: servers and proxies log URLs. The
 ``@connections`` routes take an ``ID:SECRET`` bearer token or a SigV4 signature.
+Tokens live in ``ws_access.py``, the ``@connections`` routes in ``ws_connections.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hmac
 import secrets
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 import orjson
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from busway.api.aws.endpoint import Authenticate
+from busway.api.ws_access import Access, Grant, handshake_token
+from busway.api.ws_connections import Connections
 from busway.engine.hub import Hub, Socket, Subscription
 from busway.errors import (
     InvalidEventPatternError,
@@ -58,125 +56,18 @@ from busway.patterns import parse_pattern
 
 OUTBOX_LIMIT: Final = 1024
 CLOSE_SECONDS: Final = 5.0
-MAX_POST_BYTES: Final = 128 * 1024
 MAX_NAME_CHARS: Final = 256
 CONNECTION_HEADER: Final = "x-busway-connection-id"
-_BEARER: Final = "bearer "
-TOKEN_PREFIX: Final = "bw1."
-
-
-@dataclass(frozen=True, slots=True)
-class Grant:
-    """What a token lets a connection subscribe to: anything (``channel`` None), or
-    only ``channel`` (and only ``key`` in it, when not None)."""
-
-    channel: str | None = None
-    key: str | None = None
-
-
-@dataclass(frozen=True)
-class Access:
-    """Who may connect: anyone when ``credentials`` is None (authentication off);
-    otherwise a bearer token ``ID:SECRET`` of ``credentials``, a connect token signed
-    with one of them (``connect_token``), or (HTTP routes only) a request
-    ``signature`` check passes."""
-
-    credentials: Mapping[str, str] | None = None
-    signature: Authenticate | None = None
-
-    def admit(self, token: str | None, *, now: datetime) -> Grant:
-        """What ``token`` grants. Raises ``ProtocolError`` (401, 403) when it grants nothing."""
-        if self.credentials is None:
-            return Grant()
-        if not token:
-            raise ProtocolError(
-                "MissingAuthenticationToken", "Missing Authentication Token", status=401
-            )
-        if token.startswith(TOKEN_PREFIX):
-            return self._connect_grant(token, now=now)
-        key_id, _, secret = token.partition(":")
-        expected = self.credentials.get(key_id)
-        if expected is None or not hmac.compare_digest(expected.encode(), secret.encode()):
-            raise _INVALID_TOKEN
-        return Grant()
-
-    def _connect_grant(self, token: str, *, now: datetime) -> Grant:
-        body, _, signature = token.removeprefix(TOKEN_PREFIX).partition(".")
-        try:
-            claims = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            secret = (self.credentials or {})[claims["kid"]]
-            channel, key, expires = str(claims["channel"]), claims.get("key"), float(claims["exp"])
-        except (ValueError, KeyError, TypeError):
-            raise _INVALID_TOKEN from None
-        if not hmac.compare_digest(signature, _sign(secret, body)):
-            raise _INVALID_TOKEN
-        if now.timestamp() >= expires:
-            raise ProtocolError("ExpiredToken", "The connect token has expired.", status=401)
-        return Grant(channel, None if key is None else str(key))
-
-
-_KEY_PAIR_IN_URL = (
-    "An access key pair goes in the Authorization header, never in the URL; "
-    "give browsers a connect token."
-)
-_INVALID_TOKEN = ProtocolError(
-    "UnrecognizedClient", "The security token included in the request is invalid.", status=403
-)
-
-
-def connect_token(
-    *,
-    access_key_id: str,
-    secret_access_key: str,
-    channel: str,
-    key: str | None,
-    expires_at: datetime,
-) -> str:
-    """A token that lets its holder (e.g. a browser, as ``?token=``) subscribe to
-    ``channel``, only under ``key`` when given, until ``expires_at``; signed with a
-    configured access key pair, which it does not reveal."""
-    claims = {
-        "kid": access_key_id,
-        "channel": channel,
-        "key": key,
-        "exp": int(expires_at.timestamp()),
-    }
-    body = base64.urlsafe_b64encode(orjson.dumps(claims)).decode().rstrip("=")
-    return f"{TOKEN_PREFIX}{body}.{_sign(secret_access_key, body)}"
-
-
-def _sign(secret: str, body: str) -> str:
-    digest = hmac.digest(secret.encode(), (TOKEN_PREFIX + body).encode(), "sha256")
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def ws_routes(hub: Hub, *, access: Access, bus_exists: Callable[[str], bool]) -> list[BaseRoute]:
     """The ``/ws`` WebSocket route and the ``@connections`` HTTP routes."""
-    connections = _Connections(hub, access)
+    connections = Connections(hub, access)
     return [
         WebSocketRoute("/ws", _Subscriptions(hub, access, bus_exists).serve),
         Route("/@connections", connections.list, methods=["GET"]),
         Route("/@connections/{connection_id}", connections.one, methods=["GET", "POST", "DELETE"]),
     ]
-
-
-def bearer_token(headers: Mapping[str, str]) -> str | None:
-    authorization = headers.get("authorization", "")
-    if authorization[: len(_BEARER)].lower() == _BEARER:
-        return authorization[len(_BEARER) :].strip()
-    return None
-
-
-def handshake_token(websocket: WebSocket) -> str | None:
-    """The handshake's token: from its Authorization header, or (connect tokens only:
-    servers log URLs) from ``?token=``."""
-    token = bearer_token(websocket.headers)
-    if token is not None:
-        return token
-    token = websocket.query_params.get("token")
-    if token and not token.startswith(TOKEN_PREFIX):
-        raise ProtocolError("Forbidden", _KEY_PAIR_IN_URL, status=403)
-    return token
 
 
 class _Subscriptions:
@@ -341,106 +232,3 @@ class _Peer:
                     await self._websocket.send_text(data)
                 else:
                     await self._websocket.send_bytes(data)
-
-
-class _Connections:
-    """API Gateway's management API over this node's connections."""
-
-    def __init__(self, hub: Hub, access: Access) -> None:
-        self._hub = hub
-        self._access = access
-
-    async def list(self, request: Request) -> Response:
-        refused = await self._refused(request)
-        if refused is not None:
-            return refused
-        query = request.query_params
-        found = self._hub.sockets(channel=query.get("channel"), key=query.get("key"))
-        return _json({"connections": [describe(s) for s in found]})
-
-    async def one(self, request: Request) -> Response:
-        body = await _read_limited(request, MAX_POST_BYTES)
-        refused = await self._refused(request, body)
-        if refused is not None:
-            return refused
-        connection_id = request.path_params["connection_id"]
-        socket = self._hub.get(connection_id)
-        if socket is None:
-            return _error(410, "GoneException", f"Connection {connection_id} is gone.")
-        if request.method == "GET":
-            return _json(describe(socket))
-        if request.method == "DELETE":
-            self._hub.disconnect(connection_id, reason="closed through @connections")
-            return Response(status_code=204)
-        if body is None:
-            return _error(413, "PayloadTooLargeException", "Message too long")
-        if not self._hub.push_to(connection_id, _as_message(body)):
-            return _error(410, "GoneException", f"Connection {connection_id} is gone.")
-        return Response(status_code=200)
-
-    async def _refused(self, request: Request, body: bytes | None = b"") -> Response | None:
-        """Why the caller may not use these routes (a connect token is not enough)."""
-        access, token = self._access, bearer_token(request.headers)
-        try:
-            if token is not None or access.signature is None:
-                if access.admit(token, now=self._hub.now()).channel is not None:
-                    return _error(403, "ForbiddenException", "Forbidden")
-            elif access.credentials is not None:
-                access.signature(request, body or b"")
-        except ProtocolError as error:
-            return _error(403, "ForbiddenException", error.message)
-        return None
-
-
-def describe(socket: Socket) -> dict[str, Any]:
-    """GetConnection's answer, plus the connection's id and subscription."""
-    subscription = socket.subscription
-    extra = {
-        "channel": subscription.channel,
-        "key": subscription.key,
-        "bus": subscription.bus,
-    }
-    return {
-        "connectionId": socket.id,
-        "connectedAt": _iso(socket.connected_at),
-        "lastActiveAt": _iso(socket.last_active_at),
-        "identity": {"sourceIp": socket.source_ip, "userAgent": socket.user_agent},
-        **{name: value for name, value in extra.items() if value is not None},
-    }
-
-
-def _as_message(body: bytes) -> str | bytes:
-    # Text frames for UTF-8 data (what browsers read most easily), binary otherwise.
-    try:
-        return body.decode()
-    except UnicodeDecodeError:
-        return body
-
-
-async def _read_limited(request: Request, limit: int) -> bytes | None:
-    """The request body, or None when it is over ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _json(value: Any) -> Response:
-    return Response(orjson.dumps(value), media_type="application/json")
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return Response(
-        orjson.dumps({"message": message}),
-        status_code=status,
-        headers={"x-amzn-ErrorType": code},
-        media_type="application/json",
-    )

@@ -98,7 +98,7 @@ class Client(TopicMethods):
         server runs with ``--auth``: it lets its holder subscribe to ``channel``, only
         under ``key`` when given, for ``expires_in`` seconds. Signed locally with this
         client's credentials, which it does not reveal."""
-        from busway.api.ws import connect_token
+        from busway.api.ws_access import connect_token
 
         access_key_id, secret_access_key = self._key_pair
         return connect_token(
