@@ -156,18 +156,13 @@ class Runtime:
         self.heap = Heap()
         self.router = Router(catalog, on_change=self._routes_changed)
         self.directory = Directory(catalog)
-        self.scheduler: Scheduler
-        context = Context(
-            catalog,
-            self.router,
-            self.directory,
-            self.scope,
-            self.clock,
-            self.store.schedules,
-            wake_scheduler=self._wake_scheduler,
-        )
+        self._build_engine(s)
+        self._build_services(s)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _build_engine(self, s: Settings) -> None:
+        catalog = self.store.catalog
         self.http = http_sender(s)
-        self.dispatcher: Dispatcher
         self.ingest = Ingest(
             log=self.store.events,
             router=self.router,
@@ -215,6 +210,17 @@ class Runtime:
             clock=self.clock,
             event_retention=timedelta(hours=s.event_retention_hours),
         )
+
+    def _build_services(self, s: Settings) -> None:
+        context = Context(
+            self.store.catalog,
+            self.router,
+            self.directory,
+            self.scope,
+            self.clock,
+            self.store.schedules,
+            wake_scheduler=self._wake_scheduler,
+        )
         self.schedules = ScheduleService(context)
         self.schedule_groups = ScheduleGroupService(context)
         rules = RuleService(context)
@@ -235,7 +241,6 @@ class Runtime:
         self.ingress = [IngressRoute.from_settings(route) for route in s.ingress]
         assert self.senders.topics is not None
         self.topics = TopicService(context, self.senders.topics)
-        self._tasks: list[asyncio.Task[None]] = []
 
     def _hand_off(self, claimed: list[Delivery]) -> None:
         self.dispatcher.hand_off(claimed)
