@@ -11,7 +11,10 @@ import click
 
 from busway import __version__, patterns
 from busway.cli.argument import read_argument
+from busway.cli.events import put_event
+from busway.cli.queues import queues
 from busway.cli.render import render_explanation
+from busway.cli.resources import buses, rules, targets
 from busway.cli.schedules import schedules
 from busway.cli.serve import serve
 from busway.cli.tail import tail
@@ -60,6 +63,11 @@ main.add_command(schedules)
 main.add_command(tail)
 main.add_command(topics)
 main.add_command(worker)
+main.add_command(buses)
+main.add_command(rules)
+main.add_command(targets)
+main.add_command(put_event)
+main.add_command(queues)
 
 
 @contextmanager

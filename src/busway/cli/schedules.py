@@ -13,6 +13,7 @@ import click
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.session import get_session
 
+from busway.cli.remote import connect, endpoint_option, optional_json
 from busway.config import DEFAULT_PORT
 from busway.schedule import occurrences, parse_expression
 
@@ -32,7 +33,7 @@ def scheduler_client(endpoint: str | None) -> Any:
 
 @click.group()
 def schedules() -> None:
-    """List schedules, show one, or say when it fires next."""
+    """Create, list, show and delete schedules; say when one fires next."""
 
 
 @schedules.command("list")
@@ -88,6 +89,63 @@ def next_occurrences(*, name: str, group: str, count: int, endpoint_url: str | N
         click.echo(moment.astimezone(ZoneInfo(zone)).isoformat())
     if not upcoming:
         click.echo("no further occurrences", err=True)
+
+
+@schedules.command("create")
+@click.argument("name")
+@click.option(
+    "--expression", required=True, help="at(yyyy-mm-ddThh:mm:ss), rate(...) or cron(...)."
+)
+@click.option("--target", "target_arn", required=True, help="A queue, bus, topic or function ARN.")
+@click.option("--input", "input_text", callback=optional_json, help="What the target gets (JSON).")
+@click.option("--detail-type", default=None, help="For a bus target: the event's detail-type.")
+@click.option("--source", default=None, help="For a bus target: the event's source.")
+@click.option("--timezone", default=None, help="An IANA time zone for at() and cron().")
+@click.option("--group", default="default", show_default=True)
+@click.option("--delete-after-completion", is_flag=True, help="Delete it once it has fired.")
+@endpoint_option
+def create(
+    *,
+    name: str,
+    expression: str,
+    target_arn: str,
+    input_text: str | None,
+    detail_type: str | None,
+    source: str | None,
+    timezone: str | None,
+    group: str,
+    delete_after_completion: bool,
+    endpoint_url: str | None,
+) -> None:
+    """Create schedule NAME, firing at EXPRESSION to --target; print its ARN."""
+    target: dict[str, Any] = {"Arn": target_arn}
+    if input_text is not None:
+        target["Input"] = input_text
+    if detail_type is not None or source is not None:
+        target["EventBridgeParameters"] = {
+            "DetailType": detail_type or "Scheduled Event",
+            "Source": source or "busway.scheduler",
+        }
+    with connect(endpoint_url) as client:
+        arn = client.create_schedule(
+            name,
+            expression,
+            target,
+            group=group,
+            timezone=timezone,
+            delete_after_completion=delete_after_completion,
+        )
+    click.echo(arn)
+
+
+@schedules.command("delete")
+@click.argument("name")
+@click.option("--group", default="default", show_default=True)
+@endpoint_option
+def delete(*, name: str, group: str, endpoint_url: str | None) -> None:
+    """Delete schedule NAME."""
+    with connect(endpoint_url) as client:
+        client.delete_schedule(name, group=group)
 
 
 @contextmanager

@@ -219,6 +219,13 @@ class Client(TopicMethods):
             self._pages("events", "list_targets_by_rule", "Targets", Rule=rule, EventBusName=bus)
         )
 
+    def remove_targets(self, rule: str, ids: Sequence[str], *, bus: str = "default") -> None:
+        """Remove the targets ``ids`` from ``rule``; raises ``RemoteError`` naming the
+        first one Busway could not remove."""
+        answer = self._call("events", "remove_targets", Rule=rule, EventBusName=bus, Ids=list(ids))
+        for failed in answer.get("FailedEntries", []):
+            raise RemoteError(failed.get("ErrorCode", ""), failed.get("ErrorMessage", ""))
+
     # Schedules ------------------------------------------------------------------------
 
     def create_schedule(
@@ -264,6 +271,18 @@ class Client(TopicMethods):
         (``VisibilityTimeout=60``, ``RedrivePolicy=...``)."""
         text = {key: str(value) for key, value in attributes.items()}
         return str(self._call("sqs", "create_queue", QueueName=name, Attributes=text)["QueueUrl"])
+
+    def queue_url(self, name: str) -> str:
+        """The URL of the queue called ``name``; ``RemoteError`` when there is none."""
+        return str(self._call("sqs", "get_queue_url", QueueName=name)["QueueUrl"])
+
+    def queues(self, *, prefix: str | None = None) -> list[str]:
+        """The URLs of every queue (whose name starts with ``prefix``)."""
+        extra = {"QueueNamePrefix": prefix} if prefix else {}
+        return [str(url) for url in self._pages("sqs", "list_queues", "QueueUrls", **extra)]
+
+    def delete_queue(self, url: str) -> None:
+        self._call("sqs", "delete_queue", QueueUrl=url)
 
     def queue_arn(self, url: str) -> str:
         answer = self._call(
