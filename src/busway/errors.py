@@ -22,11 +22,13 @@
      |         +-- BatchRequestTooLongError
      +-- NotFoundError (LookupError)             a named resource that does not exist
      |    +-- QueueDoesNotExistError             a queue URL or name that names no queue
+ |    +-- ResourceNotFoundError              an SQS queue ARN or move task that names nothing
      +-- AlreadyExistsError (ValueError)         a create that names an existing resource
      |    +-- QueueNameExistsError               CreateQueue with other attribute values
      +-- LimitExceededError (ValueError)         a count over one of AWS's fixed limits
      +-- InvalidStateError (ValueError)          an operation the resource's state forbids
      |    +-- PurgeQueueInProgressError          a second PurgeQueue within 60 seconds
+ |    +-- UnsupportedOperationError          an SQS move task the queue's state forbids
      +-- StorageError (RuntimeError)             the store failed or is closed
      |    +-- StoreUnavailableError              the database cannot be reached (for now)
      +-- ProtocolError (ValueError)              a request refused before any service sees it
@@ -310,6 +312,14 @@ class PurgeQueueInProgressError(InvalidStateError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"Only one PurgeQueue operation on {name} is allowed every 60 seconds.")
+
+
+class ResourceNotFoundError(NotFoundError):
+    """An SQS queue ARN or message move task handle that names nothing."""
+
+
+class UnsupportedOperationError(InvalidStateError):
+    """An SQS message move task the queues' state forbids (``UnsupportedOperation``)."""
 
 
 class RemoteError(BuswayError, RuntimeError):

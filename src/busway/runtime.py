@@ -9,6 +9,7 @@ import contextlib
 import gc
 import secrets
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -62,7 +63,7 @@ from busway.service.schedules import ScheduleService
 from busway.service.tags import TagService
 from busway.service.targets import TargetService
 from busway.service.topics import TopicService
-from busway.storage.base import Resource
+from busway.storage.base import NewEvent, Resource
 from busway.storage.postgres import PostgresStore
 from busway.storage.sqlite import SqliteStore
 
@@ -204,6 +205,8 @@ class Runtime:
             missed=MissedPolicy(s.missed_schedules),
             lease_seconds=s.delivery_lease_seconds,
         )
+        # Scheduled events reach live tails like PutEvents' (the hub taps ingest).
+        self.scheduler.tap = self._tap_scheduled
         self.watch = CatalogWatch(catalog, router=self.router, directory=self.directory)
         self.janitor = Janitor(
             self.store.maintenance,
@@ -244,6 +247,10 @@ class Runtime:
 
     def _hand_off(self, claimed: list[Delivery]) -> None:
         self.dispatcher.hand_off(claimed)
+
+    def _tap_scheduled(self, events: Sequence[NewEvent]) -> None:
+        if self.ingest.tap is not None:
+            self.ingest.tap(events)
 
     def _routes_changed(self) -> None:
         self.heap.settle_soon()
@@ -294,6 +301,7 @@ class Runtime:
         # Sends waiting on workers would hold up the dispatcher's stop: retry them.
         self.functions.close()
         await self.dispatcher.stop()
+        await self.queues.moves.close()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

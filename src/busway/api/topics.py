@@ -81,9 +81,7 @@ def topic_routes(topics: TopicService, *, authenticate: Authenticate | None = No
         if request.method == "GET":
             return 200, {"subscriptions": await topics.subscriptions(topic=name)}
         settings = {k: v for k, v in body.items() if k != "endpoint"}
-        return 201, await topics.subscribe(
-            topic=name, endpoint=_text(body, "endpoint"), **settings
-        )
+        return 201, await topics.subscribe(topic=name, endpoint=_text(body, "endpoint"), **settings)
 
     async def unsubscribe(request: Request, body: dict[str, Any]) -> tuple[int, Any]:
         params = request.path_params

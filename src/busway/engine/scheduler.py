@@ -14,7 +14,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -123,6 +123,8 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._stopping = False
         self._firing_time = clock.now()
+        # Sees the events put on buses, as ``Ingest.tap`` does (live tails).
+        self.tap: Callable[[Sequence[NewEvent]], None] | None = None
 
     def wake(self) -> None:
         """A schedule changed: look again at once."""
@@ -164,6 +166,8 @@ class Scheduler:
         )
         if claimed:
             self._hand_off(claimed)
+        if self.tap is not None:
+            self.tap([event for firing in firings for event in firing.events])
         return len(due)
 
     async def _sleep(self) -> None:

@@ -122,4 +122,3 @@ def _parsed(message: str) -> Any:
         return orjson.loads(message)
     except orjson.JSONDecodeError:
         return None
-

@@ -30,6 +30,7 @@ from busway.service import queue_attributes as attrs
 from busway.service import queue_messages as msgs
 from busway.service import queue_requests as checks
 from busway.service.paging import decode_token, encode_token
+from busway.service.queue_moves import MessageMoves
 from busway.service.queue_requests import BatchResult
 
 __all__ = ["BatchResult", "QueueService"]
@@ -61,6 +62,8 @@ class QueueService:
         self._base_url = base_url.rstrip("/")
         self._poll_interval = poll_interval
         self._purged: dict[str, datetime] = {}
+        self.moves = MessageMoves(store, scope=scope, clock=clock)
+        """Message move tasks (dead-letter queue redrive)."""
 
     # --- queues ----------------------------------------------------------------------
 

@@ -338,6 +338,16 @@ class QueueStore(ABC):
         Wakes ``watch`` waiters when a message becomes visible at once."""
 
     @abstractmethod
+    async def move_messages(
+        self, name: str, *, destination: str | None, limit: int, now: datetime
+    ) -> int:
+        """In ONE transaction: take up to ``limit`` visible, unexpired messages of
+        ``name``, oldest first, and enqueue each as a new message (new id, sent at
+        ``now``, never received, expiring by its new queue's retention) in
+        ``destination``, or when None in the queue it was dead-lettered from; messages
+        with no such queue stay. Return how many moved; wakes the new queues' waiters."""
+
+    @abstractmethod
     async def counts(self, name: str, *, now: datetime) -> QueueCounts:
         """How many unexpired messages are visible, in flight and delayed at ``now``."""
 

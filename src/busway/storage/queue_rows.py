@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
-from busway.storage.base import Queue, ReceivedMessage
+from busway.storage.base import NewMessage, Queue, ReceivedMessage
 from busway.storage.documents import moment
 
 # A receipt handle is "<message seq>.<token>"; the token changes with every receive.
@@ -38,6 +39,17 @@ def received_of(row: Sequence[Any], token: str) -> ReceivedMessage:
         group_id=group_id,
         dedup_id=dedup_id,
     )
+
+
+def moves_of(rows: Sequence[Sequence[Any]]) -> dict[str, list[NewMessage]]:
+    """New messages by the queue they move to, from picked rows (seq, body, attributes,
+    group, dedup, queue): a moved message is a new one, with a new id (as on AWS)."""
+    moves: dict[str, list[NewMessage]] = {}
+    for _, body, attributes, group_id, dedup_id, queue in rows:
+        loaded = orjson.loads(attributes) if attributes else {}
+        message = NewMessage(str(uuid.uuid4()), body, loaded, None, group_id, dedup_id)
+        moves.setdefault(queue, []).append(message)
+    return moves
 
 
 def parse_handle(handle: str) -> tuple[int, str] | None:

@@ -210,9 +210,7 @@ def _node(name: str, xml: str) -> str:
 def _success(action: str, result: Result, request_id: str) -> bytes:
     inner = f"<{action}Result>{result}</{action}Result>" if result is not None else ""
     metadata = f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
-    return (
-        f'<{action}Response xmlns="{NAMESPACE}">{inner}{metadata}</{action}Response>'
-    ).encode()
+    return (f'<{action}Response xmlns="{NAMESPACE}">{inner}{metadata}</{action}Response>').encode()
 
 
 _ERRORS: Final[list[tuple[type[Exception], str, int]]] = [

@@ -27,7 +27,9 @@ from busway.errors import (
     QueueDoesNotExistError,
     QueueNameExistsError,
     ReceiptHandleIsInvalidError,
+    ResourceNotFoundError,
     TooManyEntriesInBatchRequestError,
+    UnsupportedOperationError,
     ValidationError,
 )
 from busway.service.queues import BatchResult, QueueService
@@ -43,6 +45,8 @@ def _code(shape: str, legacy: str | None = None) -> ErrorCode:
 ERRORS: tuple[tuple[type[Exception], ErrorCode], ...] = (
     (QueueDoesNotExistError, _code("QueueDoesNotExist", _LEGACY + "NonExistentQueue")),
     (QueueNameExistsError, _code("QueueNameExists", "QueueAlreadyExists")),
+    (ResourceNotFoundError, _code("ResourceNotFoundException")),
+    (UnsupportedOperationError, _code("UnsupportedOperation", _LEGACY + "UnsupportedOperation")),
     (PurgeQueueInProgressError, _code("PurgeQueueInProgress", _LEGACY + "PurgeQueueInProgress")),
     (EmptyBatchRequestError, _code("EmptyBatchRequest", _LEGACY + "EmptyBatchRequest")),
     (
@@ -189,6 +193,25 @@ async def _change_message_visibility_batch(q: QueueService, p: dict[str, Any]) -
     return batch_answer(await q.change_message_visibility_batch(p["queue_url"], p["entries"]))
 
 
+async def _start_message_move_task(q: QueueService, p: dict[str, Any]) -> dict[str, Any]:
+    handle = await q.moves.start_task(
+        p["source_arn"],
+        destination_arn=p.get("destination_arn"),
+        rate=p.get("max_number_of_messages_per_second"),
+    )
+    return {"task_handle": handle}
+
+
+async def _list_message_move_tasks(q: QueueService, p: dict[str, Any]) -> dict[str, Any]:
+    found = await q.moves.list_tasks(p["source_arn"], max_results=p.get("max_results"))
+    return {"results": found or None}
+
+
+async def _cancel_message_move_task(q: QueueService, p: dict[str, Any]) -> dict[str, Any]:
+    moved = await q.moves.cancel_task(p["task_handle"])
+    return {"approximate_number_of_messages_moved": moved}
+
+
 Operation = Callable[[QueueService, dict[str, Any]], Awaitable[Mapping[str, Any] | None]]
 _OPERATIONS: dict[str, Operation] = {
     "CreateQueue": _create_queue,
@@ -208,4 +231,7 @@ _OPERATIONS: dict[str, Operation] = {
     "DeleteMessageBatch": _delete_message_batch,
     "ChangeMessageVisibility": _change_message_visibility,
     "ChangeMessageVisibilityBatch": _change_message_visibility_batch,
+    "StartMessageMoveTask": _start_message_move_task,
+    "ListMessageMoveTasks": _list_message_move_tasks,
+    "CancelMessageMoveTask": _cancel_message_move_task,
 }

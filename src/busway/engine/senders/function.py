@@ -252,9 +252,7 @@ class FunctionBroker:
         invocation.queued = False
         timeout = function.spec.timeout
         invocation.timeout = timeout
-        invocation.timer = loop.call_later(
-            timeout + self._grace, self._expire_lease, invocation
-        )
+        invocation.timer = loop.call_later(timeout + self._grace, self._expire_lease, invocation)
         function.leased += 1
         self._leased[invocation.id] = invocation
 

@@ -188,7 +188,7 @@ DELETE FROM queue_messages WHERE queue = $1 AND expires_at <= $2
 -- name: redrive_queue_messages
 -- $1 dead-letter queue, $2 its retention, $3 queue, $4 now, $5 max receives. Messages
 -- another receiver holds are being received right now: skip them.
-UPDATE queue_messages SET queue = $1, expires_at = sent_at + $2
+UPDATE queue_messages SET queue = $1, source_queue = queue, expires_at = sent_at + $2
 WHERE seq IN (
     SELECT seq FROM queue_messages
     WHERE queue = $3 AND visible_at <= $4 AND receive_count >= $5
@@ -227,6 +227,19 @@ FOR UPDATE
 UPDATE queue_messages AS m SET visible_at = c.visible_at
 FROM unnest($1::bigint[], $2::float8[]) AS c (seq, visible_at)
 WHERE m.seq = c.seq
+
+-- name: pick_queue_messages_to_move
+-- $1 queue, $2 destination (NULL: the queue each message was dead-lettered from, when
+-- it still exists), $3 now, $4 limit. A move task's next batch, oldest first.
+SELECT seq, body, attributes, group_id, dedup_id, coalesce($2::text, source_queue)
+FROM queue_messages
+WHERE queue = $1 AND visible_at <= $3 AND expires_at > $3
+    AND coalesce($2::text, source_queue) IN (SELECT name FROM queues)
+ORDER BY seq LIMIT $4
+FOR UPDATE SKIP LOCKED
+
+-- name: delete_queue_messages_by_seq
+DELETE FROM queue_messages WHERE seq = ANY($1::bigint[])
 
 -- name: count_queue_messages
 SELECT

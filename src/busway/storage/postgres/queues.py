@@ -27,7 +27,7 @@ from busway.storage.base import (
 )
 from busway.storage.documents import dump_json
 from busway.storage.postgres.database import SQL, Database, rowcount
-from busway.storage.queue_rows import Wakeups, parse_handle, queue_of, received_of
+from busway.storage.queue_rows import Wakeups, moves_of, parse_handle, queue_of, received_of
 
 _MAX_SEQ = 2**63 - 1
 
@@ -134,6 +134,23 @@ class PostgresQueueStore(QueueStore):
         if visible:
             self._wakeups.ring(name)
         return states
+
+    async def move_messages(
+        self, name: str, *, destination: str | None, limit: int, now: datetime
+    ) -> int:
+        at = now.timestamp()
+        async with self._db.hinting() as (conn, hints):
+            rows = await conn.fetch(
+                SQL["pick_queue_messages_to_move"], name, destination, at, limit
+            )
+            moves = moves_of(rows)
+            for queue, messages in moves.items():
+                await _send(conn, queue, messages, at)
+                hints.add("queue", queue)
+            await conn.execute(SQL["delete_queue_messages_by_seq"], [row[0] for row in rows])
+        for queue in moves:
+            self._wakeups.ring(queue)
+        return len(rows)
 
     async def counts(self, name: str, *, now: datetime) -> QueueCounts:
         row = await self._db.fetchrow("count_queue_messages", name, now.timestamp())

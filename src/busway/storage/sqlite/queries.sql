@@ -126,7 +126,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 DELETE FROM queue_messages WHERE queue = ? AND expires_at <= ?
 
 -- name: redrive_queue_messages
-UPDATE queue_messages SET queue = :dlq, expires_at = sent_at + :dlq_retention
+UPDATE queue_messages
+SET queue = :dlq, source_queue = queue, expires_at = sent_at + :dlq_retention
 WHERE seq IN (
     SELECT seq FROM queue_messages
     WHERE queue = :queue AND visible_at <= :now AND receive_count >= :max_receives)
@@ -153,6 +154,18 @@ DELETE FROM queue_messages WHERE seq = ? AND queue = ? AND receipt = ?
 
 -- name: change_queue_message_visibility
 UPDATE queue_messages SET visible_at = ? WHERE seq = ?
+
+-- name: pick_queue_messages_to_move
+-- A move task's next batch: visible messages, oldest first, with the queue each goes to
+-- (:destination, or the queue it was dead-lettered from when that still exists).
+SELECT seq, body, attributes, group_id, dedup_id, coalesce(:destination, source_queue)
+FROM queue_messages
+WHERE queue = :queue AND visible_at <= :now AND expires_at > :now
+    AND coalesce(:destination, source_queue) IN (SELECT name FROM queues)
+ORDER BY seq LIMIT :limit
+
+-- name: delete_queue_message_by_seq
+DELETE FROM queue_messages WHERE seq = ?
 
 -- name: count_queue_messages
 SELECT

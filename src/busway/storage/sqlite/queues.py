@@ -26,7 +26,7 @@ from busway.storage.base import (
     QueueStore,
     ReceivedMessage,
 )
-from busway.storage.queue_rows import Wakeups, parse_handle, queue_of, received_of
+from busway.storage.queue_rows import Wakeups, moves_of, parse_handle, queue_of, received_of
 from busway.storage.sqlite.database import Database
 from busway.storage.sqlite.queries import load_queries
 
@@ -125,6 +125,15 @@ class SqliteQueueStore(QueueStore):
             self._wakeups.ring(name)
         return states
 
+    async def move_messages(
+        self, name: str, *, destination: str | None, limit: int, now: datetime
+    ) -> int:
+        args = {"queue": name, "destination": destination, "now": now.timestamp(), "limit": limit}
+        moved, queues = await self._db.write(lambda c: _move(c, args))
+        for queue in queues:
+            self._wakeups.ring(queue)
+        return moved
+
     async def counts(self, name: str, *, now: datetime) -> QueueCounts:
         args = {"queue": name, "now": now.timestamp()}
         row = await self._db.read(
@@ -196,6 +205,15 @@ def _redrive(conn: sqlite3.Connection, queue: Queue, at: float) -> str | None:
     }
     moved = conn.execute(_SQL["redrive_queue_messages"], args).rowcount
     return target_name if moved else None
+
+
+def _move(conn: sqlite3.Connection, args: dict[str, Any]) -> tuple[int, list[str]]:
+    rows = conn.execute(_SQL["pick_queue_messages_to_move"], args).fetchall()
+    moves = moves_of(rows)
+    for queue, messages in moves.items():
+        _send(conn, queue, messages, args["now"])
+    conn.executemany(_SQL["delete_queue_message_by_seq"], [(row[0],) for row in rows])
+    return len(rows), list(moves)
 
 
 def _delete_one(conn: sqlite3.Connection, name: str, handle: str) -> HandleState:
