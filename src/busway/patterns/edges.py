@@ -17,16 +17,24 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from busway.patterns.flat import FEW_STRINGS, bare, bare_table, few_get, few_strings, joined
 from busway.patterns.kinds import (
+    ANY_TESTS,
     IN_EDGES,
     KIND_BITS,
     LENGTH_SHIFT,
     MAX_KEY_LENGTH,
     MORE,
+    NUMBERS,
     PATH_BITS,
     PATH_SHIFT,
+    PREFIXES,
+    SOLO,
+    STRING_TESTS,
     STRINGS,
+    SUFFIXES,
 )
-from busway.patterns.rest import Rest
+from busway.patterns.numbers import to_double
+from busway.patterns.operators import Operator
+from busway.patterns.rest import Bounds, Rest
 
 if TYPE_CHECKING:
     # A fixed-width int: mypyc keeps it unboxed and shifts and masks it with plain
@@ -79,9 +87,11 @@ class Edges:
         self.only_key: str | None = None
         # The Rest when anything but exact strings is held (it then holds the
         # strings' table too), else two or more exact strings: a few in one flat
-        # tuple (see flat.few_strings), many hashed in a dict.
+        # tuple (see flat.few_strings), many hashed in a dict; or, with SOLO, the
+        # operand of the one condition held (a prefix, a suffix, a Bounds, a test).
         self.lookup: object = None
-        self.only_found: object = None  # what the one exact string leads to
+        # What the one exact string leads to; with SOLO, what the one condition does.
+        self.only_found: object = None
         self.more = _NO_TESTS  # a state's other tests
         self.accepts: tuple[int, ...] = ()
         # Unused: they keep the object at 128 bytes, so every Edges starts a cache line.
@@ -101,7 +111,9 @@ class Edges:
 
     @property
     def rest(self) -> Rest[Edges] | None:
-        return cast(Rest[Edges], self.lookup) if self.meta & ~IN_EDGES & KIND_BITS else None
+        meta = self.meta
+        held = meta & ~IN_EDGES & KIND_BITS and not meta & SOLO
+        return cast(Rest[Edges], self.lookup) if held else None
 
     def fill(
         self, path: int, kinds: int, strings: dict[str, tuple[Edges, ...]], rest: Rest[Edges] | None
@@ -109,6 +121,14 @@ class Edges:
         """Hold these transitions (``strings`` maps each exact string to its targets)."""
         if not 0 <= path < PATH_BITS:
             raise ValueError(f"too many paths for one machine ({path})")
+        if rest is not None and not strings:
+            solo = rest.solo()
+            if solo is not None:
+                # One condition and no exact strings: held here, in the cache line a
+                # step reads anyway, and the Rest is dropped.
+                self.lookup, self.only_found = solo
+                self.meta = (self.meta & MORE) | kinds | SOLO | path << PATH_SHIFT
+                return
         length: i64 = 0
         table: object = None
         if len(strings) == 1 and len(next(iter(strings))) <= MAX_KEY_LENGTH:
@@ -141,6 +161,8 @@ class Edges:
         """The next states ``value`` leads to, as a find (see ``flat``)."""
         meta = self.meta
         kinds = meta & KIND_BITS
+        if kinds & SOLO:
+            return self.solo_find(value, kinds)
         found: object = None
         if kinds & STRINGS and type(value) is str:
             if self.only_key is not None:
@@ -154,6 +176,26 @@ class Edges:
                 found = table_get(rest.table, value)
             found = joined(found, rest.find(value, kinds))
         return found
+
+    def solo_find(self, value: Any, kinds: int) -> object:
+        """What the one condition held here (see ``fill``) leads to for ``value``."""
+        operand = self.lookup
+        kind = type(value)
+        if kinds & PREFIXES:
+            fits = kind is str and cast(str, value).startswith(cast(str, operand))
+        elif kinds & SUFFIXES:
+            fits = kind is str and cast(str, value).endswith(cast(str, operand))
+        elif kinds & NUMBERS:
+            fits = (kind is int or kind is float) and cast(Bounds[Edges], operand).hold(
+                to_double(value)
+            )
+        elif kinds & STRING_TESTS:
+            fits = kind is str and cast(Operator, operand).test(value)
+        elif kinds & ANY_TESTS:
+            fits = cast(Operator, operand).test(value)
+        else:  # PRESENT
+            fits = True
+        return self.only_found if fits else None
 
     def fits_only_key(self, value: str) -> bool:
         """Whether ``value`` is the one exact key (its length is compared first, so

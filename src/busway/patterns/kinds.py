@@ -21,6 +21,9 @@ ANY_TESTS: Final = 512
 ABSENT: Final = 1024
 # Set on a state that has tests besides its own edges (``Edges.more``).
 MORE: Final = 2048
+# Set with one other kind when the Edges holds that one condition itself, with no Rest
+# (see ``Edges.fill``): the commonest case past a rule's first fields.
+SOLO: Final = 4096
 OTHER_STRINGS: Final = PREFIXES | SUFFIXES | FOLDED | STRING_TESTS | ADDRESSES
 # What ``Edges`` holds itself; any other kind is in its ``Rest``.
 IN_EDGES: Final = STRINGS | MORE

@@ -44,6 +44,31 @@ _EMPTY_ADDRESSES: Final[dict[Address, Any]] = {}
 _EMPTY_TABLES: Final[dict[int, Any]] = {}
 
 
+# Every slot of a Rest that holds conditions (all but ``table``).
+_CONDITIONS: Final = (
+    "absent",
+    "addresses",
+    "any_tests",
+    "bounds",
+    "cidrs",
+    "false",
+    "folded",
+    "folded_few",
+    "folded_prefixes",
+    "folded_suffixes",
+    "null",
+    "numbers",
+    "prefix_pairs",
+    "prefixes",
+    "present",
+    "ranges",
+    "string_tests",
+    "suffix_pairs",
+    "suffixes",
+    "true",
+)
+
+
 class Rest(Generic[S]):
     """Every condition of one sealed Edges but exact strings."""
 
@@ -115,6 +140,28 @@ class Rest(Generic[S]):
         self.absent = tuple(map(final, built.absent))
         # Its Edges' exact strings, when two or more (see Edges.lookup).
         self.table: object = None
+
+    def solo(self) -> tuple[object, object] | None:
+        """(operand, targets) when this holds a single condition that ``Edges`` can hold
+        itself (one prefix, suffix, range, string test, other test or presence), else
+        None."""
+        held = [
+            (name, getattr(self, name))
+            for name in _CONDITIONS
+            if getattr(self, name) not in (None, (), {})
+        ]
+        if len(held) != 1:
+            return None
+        name, value = held[0]
+        if name in ("prefix_pairs", "suffix_pairs", "any_tests", "string_tests"):
+            pair = cast(tuple[object, ...], value)
+            return (pair[0], pair[1]) if len(pair) == 2 else None
+        if name == "bounds":
+            bounds = cast(Bounds[S], value)
+            return bounds, bounds.target
+        if name == "present":
+            return None, value
+        return None
 
     def find(self, value: Any, kinds: int) -> object:
         """The targets of every condition held here that ``value`` meets, as a find."""

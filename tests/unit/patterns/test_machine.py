@@ -121,3 +121,22 @@ def test_edges_with_one_key_leading_to_several_states() -> None:
     matcher = compile_all(patterns)
     event = {"source": "shop", "detail": {"f0": "x", "f2": "x"}}
     assert matcher.match(event) == ["r0", "r2", "both"]
+
+
+def test_a_field_with_one_condition_is_judged_by_its_kind_alone() -> None:
+    # A field with one non-exact condition is held in its edges without a Rest; each
+    # kind must still refuse values of the wrong JSON type (a bool is not a number).
+    single = {
+        "prefix": {"a": [{"prefix": "ab"}]},
+        "suffix": {"a": [{"suffix": "yz"}]},
+        "range": {"a": [{"numeric": [">", 1, "<=", 5]}]},
+        "wildcard": {"a": [{"wildcard": "a*z"}]},
+        "not-x": {"a": [{"anything-but": "x"}]},
+        "present": {"a": [{"exists": True}]},
+    }
+    for name, pattern in single.items():
+        matcher = compile_all({name: pattern})
+        for value in ("abz", "ayz", "x", 3, 5.0, 6, True, None, [2, "zz"], {"b": 1}):
+            event = {"a": value}
+            expected = matches(parse_pattern(json.dumps(pattern)), event)
+            assert (matcher.match(event) == [name]) == expected, (name, value)
