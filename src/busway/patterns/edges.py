@@ -16,8 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from busway.patterns.flat import FEW_STRINGS, bare, bare_table, few_get, few_strings, joined
+from busway.patterns.ipaddr import parse_ip
 from busway.patterns.kinds import (
+    ADDRESSES,
     ANY_TESTS,
+    FOLDED,
     IN_EDGES,
     KIND_BITS,
     LENGTH_SHIFT,
@@ -191,6 +194,10 @@ class Edges:
             )
         elif kinds & STRING_TESTS:
             fits = kind is str and cast(Operator, operand).test(value)
+        elif kinds & FOLDED:
+            fits = kind is str and cast(str, value).lower() == operand
+        elif kinds & ADDRESSES:
+            fits = kind is str and _in_block(cast(str, value), cast(tuple[int, int, int], operand))
         elif kinds & ANY_TESTS:
             fits = cast(Operator, operand).test(value)
         else:  # PRESENT
@@ -206,6 +213,15 @@ class Edges:
         """The states a branch goes on to where the path is absent (see kinds.ABSENT)."""
         rest = self.rest
         return () if rest is None else rest.absent
+
+
+def _in_block(value: str, block: tuple[int, int, int]) -> bool:
+    """Whether ``value`` is an IP address in the CIDR ``block`` (bits, bottom, top)."""
+    address = parse_ip(value)
+    if address is None:
+        return False
+    bits, number = address
+    return bits == block[0] and block[1] <= number <= block[2]
 
 
 def table_get(table: object, value: str) -> object:

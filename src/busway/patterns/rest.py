@@ -143,8 +143,8 @@ class Rest(Generic[S]):
 
     def solo(self) -> tuple[object, object] | None:
         """(operand, targets) when this holds a single condition that ``Edges`` can hold
-        itself (one prefix, suffix, range, string test, other test or presence), else
-        None."""
+        itself (one prefix, suffix, range, string test, other test, presence,
+        equals-ignore-case string or CIDR block), else None."""
         held = [
             (name, getattr(self, name))
             for name in _CONDITIONS
@@ -161,6 +161,12 @@ class Rest(Generic[S]):
             return bounds, bounds.target
         if name == "present":
             return None, value
+        if name == "folded_few":
+            few = cast(tuple[object, ...], value)
+            return (few[1], few[2]) if len(few) == 3 else None
+        if name == "cidrs":
+            cidr = cast(tuple[object, ...], value)
+            return (cidr[:3], cidr[3]) if len(cidr) == 4 else None
         return None
 
     def find(self, value: Any, kinds: int) -> object:

@@ -133,10 +133,13 @@ def test_a_field_with_one_condition_is_judged_by_its_kind_alone() -> None:
         "wildcard": {"a": [{"wildcard": "a*z"}]},
         "not-x": {"a": [{"anything-but": "x"}]},
         "present": {"a": [{"exists": True}]},
+        "folded": {"a": [{"equals-ignore-case": "AbZ"}]},
+        "cidr": {"a": [{"cidr": "10.0.0.0/8"}]},
     }
     for name, pattern in single.items():
         matcher = compile_all({name: pattern})
-        for value in ("abz", "ayz", "x", 3, 5.0, 6, True, None, [2, "zz"], {"b": 1}):
+        values = ("abz", "ABZ", "ayz", "x", "10.1.2.3", "11.0.0.1", "::1", 3, 5.0, 6, True, None)
+        for value in (*values, [2, "zz"], {"b": 1}):
             event = {"a": value}
             expected = matches(parse_pattern(json.dumps(pattern)), event)
             assert (matcher.match(event) == [name]) == expected, (name, value)
