@@ -42,11 +42,11 @@ def test_list_show_and_next(busway: BuswayServer) -> None:
 
 def test_missing_schedule_is_a_clear_error(busway: BuswayServer) -> None:
     result = CliRunner().invoke(main, ["schedules", "show", "nope", "--endpoint-url", busway.url])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "ResourceNotFoundException: Schedule nope does not exist." in result.output
 
 
 def test_no_server(tmp_path: Any) -> None:
     result = CliRunner().invoke(main, ["schedules", "list", "--endpoint-url", "http://127.0.0.1:9"])
-    assert result.exit_code == 1
-    assert "no Busway server at http://127.0.0.1:9" in result.output
+    assert result.exit_code == 2
+    assert "Cannot reach Busway at http://127.0.0.1:9" in result.output

@@ -35,12 +35,12 @@ def test_create_subscribe_publish_and_remove(busway: BuswayServer, sink: Sink) -
 
 def test_errors_are_reported_with_the_servers_message(busway: BuswayServer) -> None:
     done = CliRunner().invoke(main, ["topics", "delete", "ghost", "--endpoint-url", busway.url])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     assert "NotFound: Topic ghost does not exist." in done.output
 
 
 def test_an_unreachable_server_is_reported() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     done = CliRunner().invoke(main, ["topics", "list", "--endpoint-url", url])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     assert "Cannot reach Busway" in done.output

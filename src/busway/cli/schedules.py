@@ -13,11 +13,9 @@ import click
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.session import get_session
 
-from busway.cli.remote import connect, endpoint_option, optional_json
+from busway.cli.remote import connect, endpoint_option, fail, optional_json
 from busway.config import DEFAULT_PORT
 from busway.schedule import occurrences, parse_expression
-
-ENDPOINT_HELP = f"Busway's URL (env BUSWAY_ENDPOINT_URL; default http://127.0.0.1:{DEFAULT_PORT})."
 
 
 def scheduler_client(endpoint: str | None) -> Any:
@@ -38,7 +36,7 @@ def schedules() -> None:
 
 @schedules.command("list")
 @click.option("--group", default=None, help="Only this schedule group.")
-@click.option("--endpoint-url", default=None, help=ENDPOINT_HELP)
+@endpoint_option
 def list_schedules(*, group: str | None, endpoint_url: str | None) -> None:
     """One line per schedule: group, name, state and expression."""
     client = scheduler_client(endpoint_url)
@@ -56,7 +54,7 @@ def list_schedules(*, group: str | None, endpoint_url: str | None) -> None:
 @schedules.command()
 @click.argument("name")
 @click.option("--group", default="default", show_default=True)
-@click.option("--endpoint-url", default=None, help=ENDPOINT_HELP)
+@endpoint_option
 def show(*, name: str, group: str, endpoint_url: str | None) -> None:
     """Every setting of schedule NAME."""
     with _server_errors():
@@ -70,7 +68,7 @@ def show(*, name: str, group: str, endpoint_url: str | None) -> None:
 @click.argument("name")
 @click.option("--group", default="default", show_default=True)
 @click.option("--count", default=10, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--endpoint-url", default=None, help=ENDPOINT_HELP)
+@endpoint_option
 def next_occurrences(*, name: str, group: str, count: int, endpoint_url: str | None) -> None:
     """The next COUNT occurrences of schedule NAME, in its own time zone."""
     with _server_errors():
@@ -150,12 +148,11 @@ def delete(*, name: str, group: str, endpoint_url: str | None) -> None:
 
 @contextmanager
 def _server_errors() -> Iterator[None]:
-    """The server's error, or a missing server, as a one-line message and exit status 1."""
+    """The server's error, or a missing server, as ``remote.connect`` reports them."""
     try:
         yield
     except ClientError as error:
         details = error.response["Error"]
-        raise click.ClickException(f"{details['Code']}: {details['Message']}") from None
+        fail(f"{details['Code']}: {details['Message']}")
     except EndpointConnectionError as error:
-        url = error.kwargs.get("endpoint_url")
-        raise click.ClickException(f"no Busway server at {url}") from None
+        fail(f"Cannot reach Busway at {error.kwargs.get('endpoint_url')}: {error}")

@@ -9,12 +9,9 @@ from contextlib import contextmanager
 import click
 
 from busway.cli.argument import read_argument
-from busway.config import DEFAULT_PORT
+from busway.cli.remote import endpoint_option, fail
 from busway.errors import RemoteError
 from busway.sdk.topics import TopicClient
-
-ENDPOINT_HELP = f"Busway's URL (env BUSWAY_ENDPOINT_URL; default http://127.0.0.1:{DEFAULT_PORT})."
-endpoint_option = click.option("--endpoint-url", default=None, help=ENDPOINT_HELP)
 
 
 @click.group()
@@ -113,6 +110,6 @@ def _client(endpoint_url: str | None) -> Iterator[TopicClient]:
     try:
         yield TopicClient(endpoint_url)
     except RemoteError as error:
-        raise click.ClickException(f"{error.code}: {error.message}") from None
+        fail(f"{error.code}: {error.message}")
     except urllib.error.URLError as error:
-        raise click.ClickException(f"Cannot reach Busway: {error.reason}") from None
+        fail(f"Cannot reach Busway: {error.reason}")
