@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+from tests.servers import BuswayServer, Sink, start_busway, start_sink
 from tests.storage.backends import postgres_schema
 
 
@@ -28,3 +30,19 @@ async def postgres_url(anyio_backend: str) -> AsyncIterator[str]:
     """The same, for async tests (anyio): a URL to a fresh schema."""
     async with postgres_schema() as url:
         yield url
+
+
+# A real Busway server on loopback (SQLite file in the test's folder, or a PostgreSQL
+# schema under BUSWAY_TEST_DATABASE=postgres), and an HTTP sink for its targets.
+@pytest.fixture
+def busway(tmp_path: Path) -> Iterator[BuswayServer]:
+    server = start_busway(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    server = start_sink()
+    yield server
+    server.stop()

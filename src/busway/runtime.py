@@ -177,16 +177,7 @@ class Runtime:
         # This node's WebSocket connections (api/ws.py registers them).
         self.hub = Hub(ingest=self.ingest, clock=self.clock)
         self.functions = FunctionBroker()
-        self.senders = Senders(
-            http=self.http,
-            queue=QueueSender(self.store.queues, scope=self.scope),
-            ingest=self.ingest,
-            directory=self.directory,
-            email=EmailSender(smtp_settings(s)),
-            topics=TopicFanout(catalog, self.ingest),
-            websocket=WebSocketSender(self.hub),
-            functions=self.functions,
-        )
+        self.senders = self._senders(s)
         self.dispatcher = Dispatcher(
             log=self.store.events,
             router=self.router,
@@ -212,6 +203,19 @@ class Runtime:
             self.store.maintenance,
             clock=self.clock,
             event_retention=timedelta(hours=s.event_retention_hours),
+        )
+
+    def _senders(self, s: Settings) -> Senders:
+        """One sender per kind of target, all on this node."""
+        return Senders(
+            http=self.http,
+            queue=QueueSender(self.store.queues, scope=self.scope),
+            ingest=self.ingest,
+            directory=self.directory,
+            email=EmailSender(smtp_settings(s)),
+            topics=TopicFanout(self.store.catalog, self.ingest),
+            websocket=WebSocketSender(self.hub),
+            functions=self.functions,
         )
 
     def _build_services(self, s: Settings) -> None:

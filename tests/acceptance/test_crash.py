@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import boto3
 import orjson
 import pytest
 from botocore.config import Config
-from tests.servers import Sink, free_port, start_sink
+from tests.servers import Sink, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -54,13 +53,6 @@ def events_client(port: int) -> Any:
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 0}, connect_timeout=2, read_timeout=5),
     )
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    server = start_sink()
-    yield server
-    server.stop()
 
 
 def publish(port: int, acknowledged: set[str], stop: threading.Event) -> None:

@@ -16,14 +16,14 @@ import boto3
 import orjson
 import pytest
 from botocore.config import Config
-from tests.servers import Sink, free_port, start_sink
+from tests.servers import Sink, free_port
 
 import busway
 
 pytestmark = pytest.mark.slow
 SOURCE = str(Path(busway.__file__).resolve().parents[1])
 
-FUNCTIONS = '''
+FUNCTIONS = """
 import json, os, time, urllib.request
 import busway
 
@@ -47,7 +47,7 @@ def record(event, context):
 @app.function("explode")
 async def explode(event, context):
     raise RuntimeError(f"kaboom {event['detail']['n']}")
-'''
+"""
 
 
 ROUTED = """
@@ -87,13 +87,6 @@ def spawn(
             env=env,
             cwd=cwd,
         )
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    server = start_sink()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

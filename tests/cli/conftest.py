@@ -1,29 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner, Result
-from tests.servers import BuswayServer, Sink, start_busway, start_sink
+from tests.servers import BuswayServer
 
 from busway.cli.main import main
 
 Busway = Callable[..., Result]
-
-
-@pytest.fixture
-def busway(tmp_path: Path) -> Iterator[BuswayServer]:
-    server = start_busway(tmp_path)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    server = start_sink()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -72,29 +72,7 @@ _CONDITIONS: Final = (
 class Rest(Generic[S]):
     """Every condition of one sealed Edges but exact strings."""
 
-    __slots__ = (
-        "absent",
-        "addresses",
-        "any_tests",
-        "bounds",
-        "cidrs",
-        "false",
-        "folded",
-        "folded_few",
-        "folded_prefixes",
-        "folded_suffixes",
-        "null",
-        "numbers",
-        "prefix_pairs",
-        "prefixes",
-        "present",
-        "ranges",
-        "string_tests",
-        "suffix_pairs",
-        "suffixes",
-        "table",
-        "true",
-    )
+    __slots__ = (*_CONDITIONS, "table")
 
     def __init__(self, built: EdgesBuilder[T], final: Callable[[T], S]) -> None:
         # Assigned in this order, so mypyc lays the commonest conditions (prefix,
