@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.engine.test_email_sender import Mailbox, start_mailbox
+from tests.mail import Mailbox, start_mailbox
 from tests.servers import BuswayServer, Sink, start_busway, start_sink
 
 from busway import Client

@@ -4,23 +4,19 @@ and the example started through its own launcher (the code ``run`` runs)."""
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 import sqlite3
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from aiosmtpd.controller import Controller
+from tests.mail import Mailbox
+from tests.servers import free_port
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -29,12 +25,6 @@ if str(EXAMPLE) not in sys.path:
     sys.path.insert(0, str(EXAMPLE))
 
 from cart.launcher import Example, Options, start  # noqa: E402 - needs the path above
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until(check: Callable[[], Any], *, timeout: float = 20.0, what: str = "it") -> Any:
@@ -46,46 +36,6 @@ def wait_until(check: Callable[[], Any], *, timeout: float = 20.0, what: str = "
             return found
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
-
-
-@dataclass
-class Mailbox:
-    """An SMTP server on loopback (aiosmtpd) that keeps every mail; recipients in
-    ``refuse`` are refused with a 550, as a real server refuses a bad mailbox."""
-
-    port: int
-    mails: list[EmailMessage] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        mail = email.message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.mails.append(mail)  # type: ignore[arg-type]
-        return "250 OK"
-
-    def to(self, address: str, subject_part: str) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.mails if m["To"] == address and subject_part in m["Subject"]]
-
-
-@contextmanager
-def running_mailbox() -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    try:
-        yield box
-    finally:
-        controller.stop()
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.engine.test_email_sender import Mailbox, start_mailbox
 from tests.examples.blog_support import CHROMIUM, CHROMIUM_ARGS, blog_launcher, require_browser
+from tests.mail import Mailbox, start_mailbox
 from tests.servers import free_port
 from websockets.sync.client import connect
 

@@ -13,16 +13,8 @@ from urllib.request import Request, urlopen
 
 import boto3
 import pytest
-from tests.examples.cart_support import (
-    Example,
-    Mailbox,
-    Tail,
-    log_of,
-    query,
-    running_example,
-    running_mailbox,
-    wait_until,
-)
+from tests.examples.cart_support import Example, Tail, log_of, query, running_example, wait_until
+from tests.mail import Mailbox, running_mailbox
 
 # A day becomes three seconds, a failing reminder is retried after one second and
 # dead-lettered after three tries, and billing fails twice before it succeeds.

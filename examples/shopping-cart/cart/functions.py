@@ -11,9 +11,8 @@ import logging
 from typing import Any
 
 import busway
-from busway.sdk.app import Retry
 from cart import store
-from cart.mail import send_mail
+from cart.mail import mail_once
 from cart.reminders import schedule_reminder
 from cart.settings import Settings
 
@@ -26,7 +25,9 @@ class PaymentGatewayError(RuntimeError):
     """The payment provider did not answer (simulated with CART_BILLING_FAILURES)."""
 
 
-@app.on(ITEM_ADDED, retry=Retry(attempts=5, max_event_age=3600), dead_letter="cart-billing-dlq")
+@app.on(
+    ITEM_ADDED, retry=busway.Retry(attempts=5, max_event_age=3600), dead_letter="cart-billing-dlq"
+)
 def bill(event: dict[str, Any], context: Any) -> str:
     """Charge the item once per ItemAdded event, however often the event comes."""
     settings, item = Settings.from_env(), event["detail"]
@@ -67,19 +68,15 @@ def confirm_by_email(event: dict[str, Any], context: Any) -> str:
     """Mail the customer that the item is in their cart (at most once per event, bar a
     crash between the send and its record)."""
     settings, item = Settings.from_env(), event["detail"]
-    with store.connect(settings.database) as conn:
-        if store.seen(conn, "confirmation", event["id"]):
-            return "already mailed"
-    send_mail(
+    sent = mail_once(
         settings,
+        kind="confirmation",
+        event_id=event["id"],
         to=item["email"],
         subject=f"{item['sku']} is in your cart",
         text=f"You added {item.get('quantity', 1)} x {item['sku']} to cart {item['cartId']}.",
-        event_id=event["id"],
     )
-    with store.connect(settings.database) as conn:
-        store.mark_processed(conn, "confirmation", event["id"])
-    return "mailed"
+    return "mailed" if sent else "already mailed"
 
 
 @app.on(ITEM_ADDED, retry=5, dead_letter="cart-reminder-dlq")

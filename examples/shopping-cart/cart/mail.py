@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
+from cart import store
 from cart.settings import Settings
 
 
@@ -20,3 +21,18 @@ def send_mail(settings: Settings, *, to: str, subject: str, text: str, event_id:
     message.set_content(text)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
         smtp.send_message(message)
+
+
+def mail_once(
+    settings: Settings, *, kind: str, event_id: str, to: str, subject: str, text: str
+) -> bool:
+    """Send the ``kind`` mail of one event unless it was sent already (deliveries are at
+    least once); False when it was. The send is recorded after it succeeds, so only a
+    crash between the two can send it twice."""
+    with store.connect(settings.database) as conn:
+        if store.seen(conn, kind, event_id):
+            return False
+    send_mail(settings, to=to, subject=subject, text=text, event_id=event_id)
+    with store.connect(settings.database) as conn:
+        store.mark_processed(conn, kind, event_id)
+    return True

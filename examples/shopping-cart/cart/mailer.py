@@ -18,8 +18,7 @@ import smtplib
 import threading
 from typing import Any
 
-from cart import store
-from cart.mail import send_mail
+from cart.mail import mail_once
 from cart.settings import Settings, client
 from cart.setup import REMINDERS_QUEUE
 
@@ -29,18 +28,14 @@ _log = logging.getLogger("cart.mailer")
 def mail_reminder(settings: Settings, event: dict[str, Any]) -> None:
     """Mail one CartReminder event, unless it was mailed already (at-least-once)."""
     reminder = event["detail"]
-    with store.connect(settings.database) as conn:
-        if store.seen(conn, "reminder", event["id"]):
-            return
-    send_mail(
+    mail_once(
         settings,
+        kind="reminder",
+        event_id=event["id"],
         to=reminder["email"],
         subject=f"{reminder['sku']} is still in your cart",
         text=f"Your cart {reminder['cartId']} is waiting for you: {reminder['sku']}.",
-        event_id=event["id"],
     )
-    with store.connect(settings.database) as conn:
-        store.mark_processed(conn, "reminder", event["id"])
 
 
 def poll_once(settings: Settings, sqs: Any, url: str, *, wait: int = 5) -> int:
