@@ -44,9 +44,12 @@ def main() -> None:
     sqs = client("sqs", Settings.from_env())
     url = sqs.get_queue_url(QueueName=REMINDERS_DLQ)["QueueUrl"]
     if command == "show":
-        for message in peek(sqs, url):
+        letters = peek(sqs, url)
+        for message in letters:
             event = json.loads(message["Body"])
             print(f"{event['id']}  {event['detail-type']}  {json.dumps(event['detail'])}")
+        if not letters:
+            print(f"{REMINDERS_DLQ} is empty")
     elif command == "redrive":
         task = redrive(sqs, url)
         print(f"{task['Status']}: moved {task['ApproximateNumberOfMessagesMoved']} message(s)")
