@@ -54,6 +54,7 @@ class Settings:
     db: str | None = None  # a PostgreSQL URL: Busway on PostgreSQL too
     nodes: int = 1  # with db: also N nodes sharing it
     sqlite: bool = True
+    name: str = ""  # results file suffix
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -70,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--db", help="also run on this PostgreSQL database (fresh schema)")
     parser.add_argument("--nodes", type=int, default=1, help="with --db: also N nodes")
     parser.add_argument("--no-sqlite", action="store_true", help="with --db: PostgreSQL only")
+    parser.add_argument("--name", default="", help="results file suffix: e2e-<date>-NAME.*")
     args = parser.parse_args(argv)
     common = {
         "db": args.db,
@@ -81,6 +83,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         "seed": args.seed,
         "connections": args.connections,
         "rate": 50.0,
+        "name": args.name,
     }
     if args.quick:
         return Settings(
@@ -258,14 +261,17 @@ def main(argv: list[str] | None = None) -> None:
     results["machine"]["load_average_at_end"] = os.getloadavg()
     text, markdown = e2e_report.render(results)
     print(text)
-    write_results(results, markdown, quick=settings.quick, postgres=bool(settings.db))
+    write_results(
+        results, markdown, quick=settings.quick, postgres=bool(settings.db), name=settings.name
+    )
 
 
 def write_results(
-    results: dict[str, Any], markdown: str, *, quick: bool, postgres: bool = False
+    results: dict[str, Any], markdown: str, *, quick: bool, postgres: bool = False, name: str = ""
 ) -> None:
     RESULTS.mkdir(exist_ok=True)
     stem = f"e2e-{results['created'][:10]}" + ("-postgres" if postgres else "")
+    stem += f"-{name}" if name else ""
     stem += "-quick" if quick else ""
     (RESULTS / f"{stem}.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     (RESULTS / f"{stem}.md").write_text(markdown)
