@@ -242,8 +242,14 @@ class Runtime:
             destinations=ApiDestinationService(context, connections),
             tags=TagService(context),
         )
+        # Move tasks run under this node's name and the deliveries' lease.
         self.queues = QueueService(
-            self.store.queues, scope=self.scope, clock=self.clock, base_url=self.base_url
+            self.store.queues,
+            scope=self.scope,
+            clock=self.clock,
+            base_url=self.base_url,
+            node=self.node,
+            lease_seconds=s.delivery_lease_seconds,
         )
         self.ingress = [IngressRoute.from_settings(route) for route in s.ingress]
         assert self.senders.topics is not None
@@ -282,6 +288,8 @@ class Runtime:
             asyncio.create_task(self.dispatcher.run()),
             asyncio.create_task(self.scheduler.run()),
             asyncio.create_task(self.janitor.run()),
+            # Resumes this node's message move tasks, then takes over abandoned ones.
+            asyncio.create_task(self.queues.moves.run()),
         ]
         if isinstance(self.store, PostgresStore):
             # Other nodes may change rules and targets: look every second, and at once

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.servers import start_busway
 
 
 def make_queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
@@ -216,3 +218,31 @@ def test_list_shows_the_most_recent_tasks_first(sqs: Any) -> None:
     assert [r["Status"] for r in results] == ["COMPLETED", "COMPLETED"]
     assert results[0]["StartedTimestamp"] >= results[1]["StartedTimestamp"]
     assert len(sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]) == 1
+
+
+def test_a_task_survives_a_restart_and_completes_after_it(tmp_path: Path) -> None:
+    # A fixed node name: under PostgreSQL the default one has the port, new each start.
+    first = start_busway(tmp_path, node_name="restarted")
+    try:
+        sqs = first.client("sqs")
+        dlq_url, dlq_arn = make_queue(sqs, "restart-dlq")
+        url, _ = with_dead_letter_queue(sqs, "restart", dlq_arn)
+        dead_letter(sqs, url, ["1", "2", "3", "4"])
+        handle = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)
+    finally:
+        first.stop()
+
+    second = start_busway(tmp_path, node_name="restarted")
+    try:
+        sqs = second.client("sqs")
+        task = last_task(sqs, dlq_arn)
+        assert (task["Status"], task["TaskHandle"]) == ("RUNNING", handle["TaskHandle"])
+        assert task["ApproximateNumberOfMessagesMoved"] < 4
+        wait_for(lambda: finished(sqs, dlq_arn))
+        done = last_task(sqs, dlq_arn)
+        assert (done["Status"], done["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 4)
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)
+        assert sorted(m["Body"] for m in got["Messages"]) == ["1", "2", "3", "4"]
+        assert bodies_in(sqs, dlq_url) == []
+    finally:
+        second.stop()

@@ -3,9 +3,13 @@ ListMessageMoveTasks and CancelMessageMoveTask.
 
 A task moves the messages of a dead-letter queue back to the queues they were
 dead-lettered from, or to one destination queue, in batches: each batch is one store
-transaction, so a message is never lost or doubled by a move. The task's bookkeeping
-(status, counts) lives in this process, like PurgeQueue's once-a-minute guard: a task
-runs on the node that started it, and only that node lists it.
+transaction that also records the batch in the task, so a message is never lost or
+doubled by a move and the counts never drift from what moved. The task itself lives in
+the store (``MoveTaskStore``): every node sharing the store lists and cancels the same
+tasks. The node that started a task runs it under a lease, renewed by each batch; a
+restarted node resumes its own tasks at once, and any node takes over a task whose
+runner's lease ran out (a node that died), checking every few seconds. Whichever node
+runs a task turns a cancel (CANCELLING) into CANCELLED at its next batch.
 """
 
 from __future__ import annotations
@@ -13,10 +17,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -26,73 +29,74 @@ from busway.clock import Clock
 from busway.errors import (
     InvalidParameterValueError,
     ResourceNotFoundError,
+    StorageError,
+    StoreUnavailableError,
     UnsupportedOperationError,
     ValidationError,
 )
 from busway.service.queue_requests import millis
 from busway.storage.base import Queue, QueueStore
+from busway.storage.move_tasks import KEPT_PER_SOURCE, RUNNING, MoveTask
 
 MAX_RATE = 500
 """AWS's ceiling for MaxNumberOfMessagesPerSecond."""
 _BATCH = 100
 """Messages per transaction when no rate is given."""
-_KEPT = 10
-"""Tasks remembered per source queue: ListMessageMoveTasks shows at most ten."""
+_RETRY_SECONDS = 1.0
+"""Pause before trying a batch again when the database was out of reach."""
+_log = logging.getLogger("busway.queues")
 
 
-@dataclass
-class MoveTask:
-    """One message move task and how far it got."""
-
-    handle: str
-    source: Queue
-    destination: Queue | None
-    rate: int | None
-    to_move: int
-    started: datetime
-    moved: int = 0
-    status: str = "RUNNING"
-    failure: str | None = None
-    runner: asyncio.Task[None] | None = field(default=None, repr=False)
-
-    @property
-    def active(self) -> bool:
-        return self.status in ("RUNNING", "CANCELLING")
-
-    def describe(self) -> dict[str, Any]:
-        """The ListMessageMoveTasksResultEntry, snake_case; a handle only while running."""
-        entry: dict[str, Any] = {
-            "status": self.status,
-            "source_arn": self.source.arn,
-            "approximate_number_of_messages_moved": self.moved,
-            "approximate_number_of_messages_to_move": self.to_move,
-            "started_timestamp": millis(self.started),
-        }
-        if self.status == "RUNNING":
-            entry["task_handle"] = self.handle
-        if self.destination is not None:
-            entry["destination_arn"] = self.destination.arn
-        if self.rate is not None:
-            entry["max_number_of_messages_per_second"] = self.rate
-        if self.failure is not None:
-            entry["failure_reason"] = self.failure
-        return entry
+def describe(task: MoveTask, source_arn: str) -> dict[str, Any]:
+    """The ListMessageMoveTasksResultEntry, snake_case; a handle only while running."""
+    entry: dict[str, Any] = {
+        "status": task.status,
+        "source_arn": source_arn,
+        "approximate_number_of_messages_moved": task.moved,
+        "approximate_number_of_messages_to_move": task.to_move,
+        "started_timestamp": millis(task.started),
+    }
+    if task.status == RUNNING:
+        entry["task_handle"] = task.handle
+    if task.destination_arn is not None:
+        entry["destination_arn"] = task.destination_arn
+    if task.rate is not None:
+        entry["max_number_of_messages_per_second"] = task.rate
+    if task.failure is not None:
+        entry["failure_reason"] = task.failure
+    return entry
 
 
 class MessageMoves:
-    """Start, list and cancel message move tasks over a ``QueueStore``."""
+    """Start, list and cancel message move tasks over a ``QueueStore``, and run this
+    node's share of them. ``node`` names this process in the tasks' leases (as in
+    deliveries'), which last ``lease_seconds`` past each batch."""
 
-    def __init__(self, store: QueueStore, *, scope: Scope, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: QueueStore,
+        *,
+        scope: Scope,
+        clock: Clock,
+        node: str = "local",
+        lease_seconds: float = 120.0,
+    ) -> None:
         self._store = store
         self._scope = scope
         self._clock = clock
-        self._tasks: dict[str, list[MoveTask]] = {}
+        self._node = node
+        self._lease_seconds = lease_seconds
+        # Looking for abandoned tasks is one small query: often enough that a dead
+        # node's task moves on soon after its lease, and within the lease when short.
+        self.poll_seconds = max(0.5, min(lease_seconds / 2, 5.0))
+        self._runners: dict[str, asyncio.Task[None]] = {}
+        self._stopping = asyncio.Event()
 
     async def start_task(
         self, source_arn: str, *, destination_arn: str | None = None, rate: int | None = None
     ) -> str:
         """Start moving the messages of ``source_arn``, a queue that is some queue's
-        dead-letter queue; answer the task handle. One running task per source."""
+        dead-letter queue; answer the task handle. One active task per source."""
         source = await self._queue_named(source_arn, "SourceArn")
         if not await self._is_dead_letter_queue(source):
             raise InvalidParameterValueError(
@@ -106,67 +110,123 @@ class MessageMoves:
             raise InvalidParameterValueError(
                 "MaxNumberOfMessagesPerSecond", rate, f"Must be between 1 and {MAX_RATE}."
             )
-        counts = await self._store.counts(source.name, now=self._clock.now())
-        # No await from this check to _remember: two starts at once cannot both pass.
-        if any(task.active for task in self._tasks.get(source.name, ())):
+        now = self._clock.now()
+        counts = await self._store.counts(source.name, now=now)
+        task = MoveTask(
+            _new_handle(source.arn),
+            source.name,
+            None if destination is None else destination.name,
+            None if destination is None else destination.arn,
+            rate,
+            counts.visible,
+            now,
+        )
+        if not await self._store.create_move_task(
+            task, node=self._node, now=now, lease_seconds=self._lease_seconds
+        ):
             raise UnsupportedOperationError(
                 "There is already a task running. Only one active task is allowed for a "
                 "source queue arn at a given time."
             )
-        task = MoveTask(
-            _new_handle(source.arn), source, destination, rate, counts.visible, self._clock.now()
-        )
-        self._remember(task)
-        task.runner = asyncio.create_task(self._run(task))
+        self._launch(task)
         return task.handle
 
     async def list_tasks(
         self, source_arn: str, *, max_results: int | None = None
     ) -> list[dict[str, Any]]:
         """The most recent tasks of ``source_arn``, newest first (1 by default, 10 at most)."""
-        if max_results is not None and not 1 <= max_results <= _KEPT:
+        if max_results is not None and not 1 <= max_results <= KEPT_PER_SOURCE:
             raise InvalidParameterValueError(
-                "MaxResults", max_results, f"Must be between 1 and {_KEPT}."
+                "MaxResults", max_results, f"Must be between 1 and {KEPT_PER_SOURCE}."
             )
         source = await self._queue_named(source_arn, "SourceArn")
-        tasks = self._tasks.get(source.name, [])
-        return [task.describe() for task in reversed(tasks)][: max_results or 1]
+        tasks = await self._store.list_move_tasks(source.name, limit=max_results or 1)
+        return [describe(task, source.arn) for task in tasks]
 
     async def cancel_task(self, handle: str) -> int:
         """Stop a running task after its current batch; answer how many it moved."""
-        task = self._find(handle)
-        if task.status != "RUNNING":
+        before = await self._store.cancel_move_task(handle)
+        if before is None:
+            raise ResourceNotFoundError("Task does not exist.")
+        if before.status != RUNNING:
             raise UnsupportedOperationError("Only active tasks can be cancelled.")
-        # CANCELLED once the batch in flight (if any) has committed.
-        task.status = "CANCELLING"
-        return task.moved
+        return before.moved
+
+    async def resume(self, *, own: bool = False) -> int:
+        """Run the tasks whose runner's lease ran out and, with ``own``, those this node
+        held in a previous life; return how many this node took."""
+        claimed = await self._store.claim_move_tasks(
+            node=self._node, now=self._clock.now(), lease_seconds=self._lease_seconds, own=own
+        )
+        for task in claimed:
+            self._launch(task)
+        return len(claimed)
+
+    async def run(self) -> None:
+        """Resume this node's own tasks, then look for abandoned ones every
+        ``poll_seconds`` until ``close``."""
+        own = True
+        while not self._stopping.is_set():
+            try:
+                await self.resume(own=own)
+                own = False
+            except StorageError as exc:
+                _log.warning("looking for message move tasks failed (%s); trying again", exc)
+            except Exception:
+                _log.exception("looking for message move tasks failed; trying again later")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
 
     async def close(self) -> None:
-        """Stop every running task (the server is stopping)."""
-        for tasks in self._tasks.values():
-            for task in tasks:
-                if task.runner is not None and not task.runner.done():
-                    task.runner.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task.runner
+        """Stop running tasks (the server is stopping): they stay RUNNING in the store,
+        for this node to resume when it starts again or another to take over."""
+        self._stopping.set()
+        for runner in list(self._runners.values()):
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+
+    def _launch(self, task: MoveTask) -> None:
+        if task.handle in self._runners or self._stopping.is_set():
+            # Running here already (its next batch renews the lease), or stopping: a
+            # task claimed as the node stops waits for its lease, or for the restart.
+            return
+        runner = asyncio.create_task(self._run(task))
+        self._runners[task.handle] = runner
+        runner.add_done_callback(lambda _: self._runners.pop(task.handle, None))
 
     async def _run(self, task: MoveTask) -> None:
-        destination = None if task.destination is None else task.destination.name
         try:
-            while task.status == "RUNNING" and task.moved < task.to_move:
-                batch = min(task.rate or _BATCH, task.to_move - task.moved)
-                moved = await self._store.move_messages(
-                    task.source.name, destination=destination, limit=batch, now=self._clock.now()
-                )
-                task.moved += moved
-                if moved < batch:
-                    break
+            while await self._step(task):
                 # A fixed rate moves one batch a second; otherwise let requests in.
                 await asyncio.sleep(1.0 if task.rate else 0)
         except Exception as error:  # the task reports it as its FailureReason
-            task.status, task.failure = "FAILED", f"{type(error).__name__}: {error}"
-            return
-        task.status = "CANCELLED" if task.status == "CANCELLING" else "COMPLETED"
+            await self._fail(task, f"{type(error).__name__}: {error}")
+
+    async def _step(self, task: MoveTask) -> bool:
+        """Run the task's next batch; answer whether this node goes on running it. When
+        the database is out of reach for now, the batch is tried again a little later
+        (if that outlasts the lease, another node takes the task over and this one
+        stops at its next batch)."""
+        try:
+            current = await self._store.move_task_batch(
+                task.handle,
+                node=self._node,
+                limit=task.rate or _BATCH,
+                now=self._clock.now(),
+                lease_seconds=self._lease_seconds,
+            )
+        except StoreUnavailableError as error:
+            _log.warning("a message move batch failed, tried again shortly: %s", error)
+            await asyncio.sleep(_RETRY_SECONDS)
+            return True
+        return current is not None and current.runs_on(self._node)
+
+    async def _fail(self, task: MoveTask, reason: str) -> None:
+        try:
+            await self._store.fail_move_task(task.handle, node=self._node, reason=reason)
+        except StorageError as exc:
+            _log.warning("could not record a move task's failure (%s): %s", reason, exc)
 
     async def _queue_named(self, arn: str, parameter: str) -> Queue:
         try:
@@ -191,18 +251,6 @@ class MessageMoves:
             if len(found) < 1000:
                 return False
             after = found[-1].name
-
-    def _remember(self, task: MoveTask) -> None:
-        tasks = self._tasks.setdefault(task.source.name, [])
-        tasks.append(task)
-        del tasks[:-_KEPT]
-
-    def _find(self, handle: str) -> MoveTask:
-        for tasks in self._tasks.values():
-            for task in tasks:
-                if task.handle == handle:
-                    return task
-        raise ResourceNotFoundError("Task does not exist.")
 
 
 def _check_destination(source: Queue, destination: Queue) -> None:

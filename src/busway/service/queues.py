@@ -55,6 +55,8 @@ class QueueService:
         clock: Clock,
         base_url: str,
         poll_interval: float = 1.0,
+        node: str = "local",
+        lease_seconds: float = 120.0,
     ) -> None:
         self._store = store
         self._scope = scope
@@ -62,8 +64,10 @@ class QueueService:
         self._base_url = base_url.rstrip("/")
         self._poll_interval = poll_interval
         self._purged: dict[str, datetime] = {}
-        self.moves = MessageMoves(store, scope=scope, clock=clock)
-        """Message move tasks (dead-letter queue redrive)."""
+        self.moves = MessageMoves(
+            store, scope=scope, clock=clock, node=node, lease_seconds=lease_seconds
+        )
+        """Message move tasks (dead-letter queue redrive), run by ``node`` under leases."""
 
     # --- queues ----------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from busway.model import Delivery
+from busway.storage.move_tasks import MoveTaskStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +264,8 @@ class HandleState(StrEnum):
 MAX_VISIBILITY_SECONDS = 43_200
 
 
-class QueueStore(ABC):
-    """Built-in queues and their messages.
+class QueueStore(MoveTaskStore):
+    """Built-in queues and their messages, and the message move tasks between them.
 
     Messages are visible when ``visible_at <= now`` and not expired; a receive hides them
     until ``now + visibility`` and mints a new receipt handle, which is what delete and

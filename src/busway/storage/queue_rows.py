@@ -11,7 +11,8 @@ from typing import Any
 import orjson
 
 from busway.storage.base import NewMessage, Queue, ReceivedMessage
-from busway.storage.documents import moment
+from busway.storage.documents import maybe_moment, maybe_stamp, moment
+from busway.storage.move_tasks import MoveTask
 
 # A receipt handle is "<message seq>.<token>"; the token changes with every receive.
 _HANDLE = re.compile(r"^(\d{1,19})\.([A-Za-z0-9_-]{16,64})$")
@@ -50,6 +51,46 @@ def moves_of(rows: Sequence[Sequence[Any]]) -> dict[str, list[NewMessage]]:
         message = NewMessage(str(uuid.uuid4()), body, loaded, None, group_id, dedup_id)
         moves.setdefault(queue, []).append(message)
     return moves
+
+
+def move_task_of(row: Sequence[Any]) -> MoveTask:
+    """A move task from the columns the ``*_move_task*`` queries select, in order."""
+    handle, source, destination, destination_arn, rate, to_move, started = row[:7]
+    moved, status, failure, runner, lease_until = row[7:12]
+    return MoveTask(
+        handle,
+        source,
+        destination,
+        destination_arn,
+        rate,
+        to_move,
+        moment(started),
+        moved,
+        status,
+        failure,
+        runner,
+        maybe_moment(lease_until),
+    )
+
+
+def move_task_row(task: MoveTask, *, node: str, lease_until: float) -> tuple[Any, ...]:
+    """The arguments of ``insert_move_task``: a new task run by ``node``."""
+    return (
+        task.handle,
+        task.source,
+        task.destination,
+        task.destination_arn,
+        task.rate,
+        task.to_move,
+        task.started.timestamp(),
+        node,
+        lease_until,
+    )
+
+
+def move_task_progress(task: MoveTask) -> tuple[Any, ...]:
+    """The arguments of ``update_move_task``: what a batch, a cancel or a failure set."""
+    return (task.moved, task.status, task.failure, maybe_stamp(task.lease_until), task.handle)
 
 
 def parse_handle(handle: str) -> tuple[int, str] | None:

@@ -248,6 +248,54 @@ SELECT
     count(*) FILTER (WHERE visible_at > $2 AND receive_count = 0)
 FROM queue_messages WHERE queue = $1 AND expires_at > $2
 
+-- name: insert_move_task
+-- A second active task of the same source conflicts with move_tasks_active, also when
+-- another node inserts it at the same moment: nothing is inserted.
+INSERT INTO move_tasks (handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
+    runner, lease_until)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 'RUNNING', NULL, $8, $9)
+ON CONFLICT DO NOTHING
+
+-- name: prune_move_tasks
+-- $1 source, $2 how many of its latest tasks to keep; active tasks always stay.
+DELETE FROM move_tasks
+WHERE source = $1 AND status NOT IN ('RUNNING', 'CANCELLING')
+    AND seq NOT IN (SELECT seq FROM move_tasks WHERE source = $1 ORDER BY seq DESC LIMIT $2)
+
+-- name: list_move_tasks
+SELECT handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
+    runner, lease_until
+FROM move_tasks WHERE source = $1 ORDER BY seq DESC LIMIT $2
+
+-- name: lock_move_task
+SELECT handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
+    runner, lease_until
+FROM move_tasks WHERE handle = $1 FOR UPDATE
+
+-- name: update_move_task
+UPDATE move_tasks SET moved = $1, status = $2, failure = $3, lease_until = $4 WHERE handle = $5
+
+-- name: cancel_move_task
+UPDATE move_tasks SET status = 'CANCELLING' WHERE handle = $1 AND status = 'RUNNING'
+
+-- name: fail_move_task
+UPDATE move_tasks SET status = 'FAILED', failure = $1, lease_until = NULL
+WHERE handle = $2 AND runner = $3 AND status IN ('RUNNING', 'CANCELLING')
+
+-- name: claim_move_tasks
+-- $1 node, $2 now, $3 lease_until, $4 own: active tasks whose lease ran out, and with
+-- $4 those $1 holds already. SKIP LOCKED passes over a task whose batch is running.
+WITH due AS MATERIALIZED (
+    SELECT seq FROM move_tasks
+    WHERE status IN ('RUNNING', 'CANCELLING')
+        AND (coalesce(lease_until, 0) <= $2 OR ($4 AND runner = $1))
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE move_tasks SET runner = $1, lease_until = $3
+WHERE seq IN (SELECT seq FROM due)
+RETURNING handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
+    runner, lease_until
+
 -- name: insert_schedule
 INSERT INTO schedules
     (group_name, name, arn, doc, enabled, due_at, occurrence, created_at, modified_at)

@@ -26,8 +26,25 @@ from busway.storage.base import (
     ReceivedMessage,
 )
 from busway.storage.documents import dump_json
+from busway.storage.move_tasks import (
+    CANCELLING,
+    KEPT_PER_SOURCE,
+    MoveTask,
+    after_batch,
+    batch_size,
+    cancelled,
+)
 from busway.storage.postgres.database import SQL, Database, rowcount
-from busway.storage.queue_rows import Wakeups, moves_of, parse_handle, queue_of, received_of
+from busway.storage.queue_rows import (
+    Wakeups,
+    move_task_of,
+    move_task_progress,
+    move_task_row,
+    moves_of,
+    parse_handle,
+    queue_of,
+    received_of,
+)
 
 _MAX_SEQ = 2**63 - 1
 
@@ -138,19 +155,13 @@ class PostgresQueueStore(QueueStore):
     async def move_messages(
         self, name: str, *, destination: str | None, limit: int, now: datetime
     ) -> int:
-        at = now.timestamp()
         async with self._db.hinting() as (conn, hints):
-            rows = await conn.fetch(
-                SQL["pick_queue_messages_to_move"], name, destination, at, limit
-            )
-            moves = moves_of(rows)
-            for queue, messages in moves.items():
-                await _send(conn, queue, messages, at)
+            moved, queues = await _move(conn, name, destination, now.timestamp(), limit)
+            for queue in queues:
                 hints.add("queue", queue)
-            await conn.execute(SQL["delete_queue_messages_by_seq"], [row[0] for row in rows])
-        for queue in moves:
+        for queue in queues:
             self._wakeups.ring(queue)
-        return len(rows)
+        return moved
 
     async def counts(self, name: str, *, now: datetime) -> QueueCounts:
         row = await self._db.fetchrow("count_queue_messages", name, now.timestamp())
@@ -158,6 +169,52 @@ class PostgresQueueStore(QueueStore):
 
     def watch(self, name: str) -> asyncio.Event:
         return self._wakeups.watch(name)
+
+    # --- message move tasks ----------------------------------------------------------
+
+    async def create_move_task(
+        self, task: MoveTask, *, node: str, now: datetime, lease_seconds: float
+    ) -> bool:
+        args = move_task_row(task, node=node, lease_until=now.timestamp() + lease_seconds)
+        async with self._db.transaction() as conn:
+            created = rowcount(await conn.execute(SQL["insert_move_task"], *args)) == 1
+            if created:
+                await conn.execute(SQL["prune_move_tasks"], task.source, KEPT_PER_SOURCE)
+        return created
+
+    async def list_move_tasks(self, source: str, *, limit: int) -> list[MoveTask]:
+        return [move_task_of(row) for row in await self._db.fetch("list_move_tasks", source, limit)]
+
+    async def cancel_move_task(self, handle: str) -> MoveTask | None:
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(SQL["lock_move_task"], handle)
+            await conn.execute(SQL["cancel_move_task"], handle)
+        return None if row is None else move_task_of(row)
+
+    async def move_task_batch(
+        self, handle: str, *, node: str, limit: int, now: datetime, lease_seconds: float
+    ) -> MoveTask | None:
+        async with self._db.hinting() as (conn, hints):
+            row = await conn.fetchrow(SQL["lock_move_task"], handle)
+            task = None if row is None else move_task_of(row)
+            if task is None or not task.runs_on(node):
+                return task
+            after, queues = await _move_batch(conn, task, limit, now, lease_seconds)
+            for queue in queues:
+                hints.add("queue", queue)
+        for queue in queues:
+            self._wakeups.ring(queue)
+        return after
+
+    async def fail_move_task(self, handle: str, *, node: str, reason: str) -> bool:
+        return await self._db.execute("fail_move_task", reason, handle, node) == 1
+
+    async def claim_move_tasks(
+        self, *, node: str, now: datetime, lease_seconds: float, own: bool = False
+    ) -> list[MoveTask]:
+        at = now.timestamp()
+        rows = await self._db.fetch("claim_move_tasks", node, at, at + lease_seconds, own)
+        return [move_task_of(row) for row in rows]
 
     def ring(self, name: str) -> None:
         """Wake this process's long polls on ``name``: another node notified that
@@ -189,6 +246,36 @@ async def _send(conn: Any, name: str, messages: Sequence[NewMessage], at: float)
         [at + (default_delay if m.delay_seconds is None else m.delay_seconds) for m in messages],
     )
     return True
+
+
+async def _move(
+    conn: Any, name: str, destination: str | None, at: float, limit: int
+) -> tuple[int, list[str]]:
+    """Move up to ``limit`` messages (see ``move_messages``); how many, and where to."""
+    rows = await conn.fetch(SQL["pick_queue_messages_to_move"], name, destination, at, limit)
+    moves = moves_of(rows)
+    for queue, messages in moves.items():
+        await _send(conn, queue, messages, at)
+    await conn.execute(SQL["delete_queue_messages_by_seq"], [row[0] for row in rows])
+    return len(rows), list(moves)
+
+
+async def _move_batch(
+    conn: Any, task: MoveTask, limit: int, now: datetime, lease_seconds: float
+) -> tuple[MoveTask, list[str]]:
+    """The batch of a task this node runs, in the caller's transaction: the task after
+    it (written back) and the queues that received messages."""
+    queues: list[str] = []
+    if task.status == CANCELLING:
+        after = cancelled(task)
+    else:
+        size = batch_size(task, limit)
+        moved = 0
+        if size:
+            moved, queues = await _move(conn, task.source, task.destination, now.timestamp(), size)
+        after = after_batch(task, moved=moved, size=size, now=now, lease_seconds=lease_seconds)
+    await conn.execute(SQL["update_move_task"], *move_task_progress(after))
+    return after, queues
 
 
 async def _receive(

@@ -174,6 +174,47 @@ SELECT
     coalesce(sum(visible_at > :now AND receive_count = 0), 0)
 FROM queue_messages WHERE queue = :queue AND expires_at > :now
 
+-- name: insert_move_task
+-- A second active task of the same source conflicts with move_tasks_active: nothing.
+INSERT INTO move_tasks (handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
+    runner, lease_until)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'RUNNING', NULL, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: prune_move_tasks
+-- $1 source, $2 how many of its latest tasks to keep; active tasks always stay.
+DELETE FROM move_tasks
+WHERE source = ?1 AND status NOT IN ('RUNNING', 'CANCELLING')
+    AND seq NOT IN (SELECT seq FROM move_tasks WHERE source = ?1 ORDER BY seq DESC LIMIT ?2)
+
+-- name: list_move_tasks
+SELECT handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
+    runner, lease_until
+FROM move_tasks WHERE source = ? ORDER BY seq DESC LIMIT ?
+
+-- name: get_move_task
+SELECT handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
+    runner, lease_until
+FROM move_tasks WHERE handle = ?
+
+-- name: update_move_task
+UPDATE move_tasks SET moved = ?, status = ?, failure = ?, lease_until = ? WHERE handle = ?
+
+-- name: cancel_move_task
+UPDATE move_tasks SET status = 'CANCELLING' WHERE handle = ? AND status = 'RUNNING'
+
+-- name: fail_move_task
+UPDATE move_tasks SET status = 'FAILED', failure = ?, lease_until = NULL
+WHERE handle = ? AND runner = ? AND status IN ('RUNNING', 'CANCELLING')
+
+-- name: claim_move_tasks
+-- Active tasks whose lease ran out, and with :own those :node holds already.
+UPDATE move_tasks SET runner = :node, lease_until = :lease_until
+WHERE status IN ('RUNNING', 'CANCELLING')
+    AND (coalesce(lease_until, 0) <= :now OR (:own AND runner = :node))
+RETURNING handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
+    runner, lease_until
+
 -- name: insert_schedule
 INSERT INTO schedules
     (group_name, name, arn, doc, enabled, due_at, occurrence, created_at, modified_at)

@@ -26,7 +26,24 @@ from busway.storage.base import (
     QueueStore,
     ReceivedMessage,
 )
-from busway.storage.queue_rows import Wakeups, moves_of, parse_handle, queue_of, received_of
+from busway.storage.move_tasks import (
+    CANCELLING,
+    KEPT_PER_SOURCE,
+    MoveTask,
+    after_batch,
+    batch_size,
+    cancelled,
+)
+from busway.storage.queue_rows import (
+    Wakeups,
+    move_task_of,
+    move_task_progress,
+    move_task_row,
+    moves_of,
+    parse_handle,
+    queue_of,
+    received_of,
+)
 from busway.storage.sqlite.database import Database
 from busway.storage.sqlite.queries import load_queries
 
@@ -144,6 +161,57 @@ class SqliteQueueStore(QueueStore):
     def watch(self, name: str) -> asyncio.Event:
         return self._wakeups.watch(name)
 
+    # --- message move tasks ----------------------------------------------------------
+
+    async def create_move_task(
+        self, task: MoveTask, *, node: str, now: datetime, lease_seconds: float
+    ) -> bool:
+        args = move_task_row(task, node=node, lease_until=now.timestamp() + lease_seconds)
+
+        def work(conn: sqlite3.Connection) -> bool:
+            if conn.execute(_SQL["insert_move_task"], args).rowcount != 1:
+                return False
+            conn.execute(_SQL["prune_move_tasks"], (task.source, KEPT_PER_SOURCE))
+            return True
+
+        return await self._db.write(work)
+
+    async def list_move_tasks(self, source: str, *, limit: int) -> list[MoveTask]:
+        rows = await self._db.read(
+            lambda c: c.execute(_SQL["list_move_tasks"], (source, limit)).fetchall()
+        )
+        return [move_task_of(row) for row in rows]
+
+    async def cancel_move_task(self, handle: str) -> MoveTask | None:
+        def work(conn: sqlite3.Connection) -> tuple[Any, ...] | None:
+            row: tuple[Any, ...] | None = conn.execute(_SQL["get_move_task"], (handle,)).fetchone()
+            conn.execute(_SQL["cancel_move_task"], (handle,))
+            return row
+
+        row = await self._db.write(work)
+        return None if row is None else move_task_of(row)
+
+    async def move_task_batch(
+        self, handle: str, *, node: str, limit: int, now: datetime, lease_seconds: float
+    ) -> MoveTask | None:
+        batch = {"node": node, "limit": limit, "now": now, "lease_seconds": lease_seconds}
+        task, queues = await self._db.write(lambda c: _move_batch(c, handle, batch))
+        for queue in queues:
+            self._wakeups.ring(queue)
+        return task
+
+    async def fail_move_task(self, handle: str, *, node: str, reason: str) -> bool:
+        args = (reason, handle, node)
+        return await self._db.write(lambda c: c.execute(_SQL["fail_move_task"], args).rowcount == 1)
+
+    async def claim_move_tasks(
+        self, *, node: str, now: datetime, lease_seconds: float, own: bool = False
+    ) -> list[MoveTask]:
+        at = now.timestamp()
+        args = {"node": node, "now": at, "lease_until": at + lease_seconds, "own": own}
+        rows = await self._db.write(lambda c: c.execute(_SQL["claim_move_tasks"], args).fetchall())
+        return [move_task_of(row) for row in rows]
+
 
 def _send(conn: sqlite3.Connection, name: str, messages: Sequence[NewMessage], at: float) -> bool:
     row = conn.execute(_SQL["get_queue"], (name,)).fetchone()
@@ -214,6 +282,31 @@ def _move(conn: sqlite3.Connection, args: dict[str, Any]) -> tuple[int, list[str
         _send(conn, queue, messages, args["now"])
     conn.executemany(_SQL["delete_queue_message_by_seq"], [(row[0],) for row in rows])
     return len(rows), list(moves)
+
+
+def _move_batch(
+    conn: sqlite3.Connection, handle: str, batch: dict[str, Any]
+) -> tuple[MoveTask | None, list[str]]:
+    """One batch of a move task and its bookkeeping (see ``move_task_batch``); the task
+    after it and the queues that received messages."""
+    row = conn.execute(_SQL["get_move_task"], (handle,)).fetchone()
+    task = None if row is None else move_task_of(row)
+    if task is None or not task.runs_on(batch["node"]):
+        return task, []
+    queues: list[str] = []
+    if task.status == CANCELLING:
+        after = cancelled(task)
+    else:
+        size, now = batch_size(task, batch["limit"]), batch["now"]
+        moved = 0
+        if size:
+            args = {"queue": task.source, "destination": task.destination, "limit": size}
+            moved, queues = _move(conn, {**args, "now": now.timestamp()})
+        after = after_batch(
+            task, moved=moved, size=size, now=now, lease_seconds=batch["lease_seconds"]
+        )
+    conn.execute(_SQL["update_move_task"], move_task_progress(after))
+    return after, queues
 
 
 def _delete_one(conn: sqlite3.Connection, name: str, handle: str) -> HandleState:
