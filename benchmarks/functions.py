@@ -51,6 +51,7 @@ import orjson
 
 import busway
 from busway.sdk.client import Client
+from functions_report import render
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -417,72 +418,8 @@ def write_results(document: dict[str, Any], *, quick: bool) -> Path:
     RESULTS.mkdir(exist_ok=True)
     stem = RESULTS / f"functions-{document['time'][:10]}{'-quick' if quick else ''}"
     stem.with_suffix(".json").write_text(json.dumps(document, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(render(document))
+    stem.with_suffix(".md").write_text(render(document, fanout=FANOUT))
     return stem
-
-
-def render(document: dict[str, Any]) -> str:
-    start, end, settings = document["machine"], document["machine_after"], document["settings"]
-    lines = [
-        "# Function targets: PutEvents -> busway worker -> Python handler",
-        "",
-        f"- {document['time']}; CPython {start['python']} on {start['platform']}, "
-        f"{start['cpus']} CPUs shared by the server, the workers and this load generator; "
-        f"load average {start['load_average'][0]} at start, {end['load_average'][0]} at end",
-        f"- throughput: closed loop, {settings['connections']} connections, PutEvents of 10, "
-        f"{settings['duration']} s; each event fans out to {FANOUT} invocations of one "
-        "function (a plain sync handler); the backlog left at the end is drained and timed",
-        f"- latency: open loop, {settings['rate']} events/s for {settings['latency_duration']} s "
-        "after a 2 s warm-up, one invocation per event, PutEvents sent -> handler started",
-        "- targets: >= 5,000 invocations/s with two workers; p99 < 20 ms at 500 events/s",
-        "",
-        "Throughput: closed loop (the server saturated by ingest):",
-        "",
-        "| workers | ingest events/s | invocations/s during load | draining backlog "
-        "| overall | all delivered | calls per worker |",
-        "|---:|---:|---:|---:|---:|---|---|",
-    ]
-    for run in document["runs"]:
-        lines.append(
-            f"| {run['workers']} | {run['ingest_events_per_s']:,.0f} "
-            f"| {run['invocations_per_s_during_load']:,.0f} "
-            f"| {run['invocations_per_s_draining_backlog']:,.0f} "
-            f"| {run['invocations_per_s_overall']:,.0f} "
-            f"| {run['invocations_heard']:,} / {run['invocations_expected']:,} "
-            f"| {', '.join(f'{n:,}' for n in run['calls_per_worker'])} |"
-        )
-    lines += [
-        "",
-        f"Sustained: open loop at {settings['sustain_rate']:,} load events/s "
-        f"({settings['sustain_rate'] * FANOUT:,} invocations/s offered) for "
-        f"{settings['duration']} s; latency is PutEvents sent -> handler started.",
-        "",
-        "| workers | offered/s | delivered/s | all delivered | lag at end | p50 | p99 "
-        "| PutEvents answer p99 |",
-        "|---:|---:|---:|---|---:|---:|---:|---:|",
-    ]
-    for run in document["runs"]:
-        lines.append(
-            f"| {run['workers']} | {run['sustained_offered_per_s']:,} "
-            f"| {run['sustained_per_s']:,.0f} | {run['sustained_all_heard']} "
-            f"| {run['sustained_lag_s'] * 1000:,.0f} ms | {run['sustained_p50_ms']:.1f} ms "
-            f"| {run['sustained_p99_ms']:.1f} ms | {run['sustained_put_events_p99_ms']:.1f} ms |"
-        )
-    lines += [
-        "",
-        "Latency at the target rate:",
-        "",
-        "| workers | handler p50 | p99 | max | PutEvents answer p50 | p99 | all delivered |",
-        "|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for run in document["runs"]:
-        lines.append(
-            f"| {run['workers']} | {run['p50_ms']:.1f} ms | {run['p99_ms']:.1f} ms "
-            f"| {run['max_ms']:.1f} ms | {run['put_events_p50_ms']:.1f} ms "
-            f"| {run['put_events_p99_ms']:.1f} ms "
-            f"| {run['latency_heard']:,} / {run['latency_events']:,} |"
-        )
-    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -516,7 +453,7 @@ def main() -> None:
         receiver.close()
     document["machine_after"] = machine()
     stem = write_results(document, quick=args.quick)
-    print(render(document))
+    print(render(document, fanout=FANOUT))
     print(f"written {stem}.json and .md")
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from tests.mail import Mailbox, running_mailbox
 from tests.servers import BuswayServer, Sink, start_busway, start_sink
 from tests.storage.backends import postgres_schema
 
@@ -46,3 +47,10 @@ def sink() -> Iterator[Sink]:
     server = start_sink()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback that keeps the mail it gets (tests/mail.py)."""
+    with running_mailbox() as box:
+        yield box

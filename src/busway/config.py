@@ -15,6 +15,24 @@ from platformdirs import user_data_dir
 DEFAULT_PORT = 4780
 
 
+def endpoint_url(given: str | None = None) -> str:
+    """The server a client talks to: ``given``, else ``BUSWAY_ENDPOINT_URL``, else this
+    machine at the default port."""
+    return given or os.environ.get("BUSWAY_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+def client_credentials(
+    access_key_id: str | None = None, secret_access_key: str | None = None
+) -> tuple[str, str]:
+    """The key pair a client signs with: as given, else ``AWS_ACCESS_KEY_ID`` and
+    ``AWS_SECRET_ACCESS_KEY``, else a placeholder (a server without ``--auth`` accepts
+    any)."""
+    return (
+        access_key_id or os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
+        secret_access_key or os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
+    )
+
+
 def default_database_url() -> str:
     return f"sqlite:///{Path(user_data_dir('busway')) / 'busway.db'}"
 

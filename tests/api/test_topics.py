@@ -10,18 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.mail import Mailbox, start_mailbox
+from tests.mail import Mailbox
 from tests.servers import BuswayServer, Sink, start_busway, start_sink
 
 from busway import Client
 from busway.errors import RemoteError
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = start_mailbox()
-    yield box
-    box.controller.stop()
 
 
 @pytest.fixture

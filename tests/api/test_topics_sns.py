@@ -9,15 +9,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.engine.test_email_sender import Mailbox, start_mailbox
+from tests.engine.test_email_sender import Mailbox
 from tests.servers import BuswayServer, Sink, start_busway
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = start_mailbox()
-    yield box
-    box.controller.stop()
 
 
 @pytest.fixture

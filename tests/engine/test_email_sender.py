@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-from collections.abc import Iterator
 from email import policy
 from email.message import Message
 from pathlib import Path
@@ -31,13 +30,6 @@ EVENT = (
 def _check_login(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
     good = isinstance(auth, LoginPassword) and (auth.login, auth.password) == (b"bus", b"pw")
     return AuthResult(success=good, handled=False)
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = start_mailbox()
-    yield box
-    box.controller.stop()
 
 
 def send(settings: SmtpSettings, endpoint: str, message: str = EVENT) -> SendResult:

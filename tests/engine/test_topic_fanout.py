@@ -10,19 +10,12 @@ from typing import Any
 
 import pytest
 from tests.engine.harness import Engine, scenario
-from tests.engine.test_email_sender import Mailbox, start_mailbox
+from tests.engine.test_email_sender import Mailbox
 from tests.servers import Sink, start_sink
 
 from busway.engine.senders.email import EmailSender, SmtpSettings
 
 TOPIC = "arn:aws:sns:us-east-1:000000000000:orders"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = start_mailbox()
-    yield box
-    box.controller.stop()
 
 
 @pytest.fixture
@@ -99,9 +92,7 @@ def test_a_missing_topic_fails_the_rule_target(tmp_path: Path) -> None:
         outcomes = await engine.runtime.store.events.outcomes()
         return [(o.outcome, o.error) for o in outcomes]
 
-    assert scenario(tmp_path, body) == [
-        ("dropped", "NO_RESOURCE: Topic orders does not exist.")
-    ]
+    assert scenario(tmp_path, body) == [("dropped", "NO_RESOURCE: Topic orders does not exist.")]
 
 
 def test_a_rule_can_mail_an_address_directly(tmp_path: Path, mailbox: Mailbox) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.examples.blog_support import CHROMIUM, CHROMIUM_ARGS, blog_launcher, require_browser
-from tests.mail import Mailbox, start_mailbox
+from tests.mail import Mailbox, running_mailbox
 from tests.servers import free_port
 from websockets.sync.client import connect
 
@@ -32,9 +32,8 @@ WAIT_SECONDS = 30.0
 
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[Mailbox]:
-    box = start_mailbox()
-    yield box
-    box.controller.stop()
+    with running_mailbox() as box:
+        yield box
 
 
 @pytest.fixture(scope="module")

@@ -14,18 +14,19 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.session import get_session
 
 from busway.cli.remote import connect, endpoint_option, fail, optional_json
-from busway.config import DEFAULT_PORT
+from busway.config import client_credentials
+from busway.config import endpoint_url as default_endpoint
 from busway.schedule import occurrences, parse_expression
 
 
 def scheduler_client(endpoint: str | None) -> Any:
-    url = endpoint or os.environ.get("BUSWAY_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}"
+    key, secret = client_credentials()
     return get_session().create_client(
         "scheduler",
-        endpoint_url=url,
+        endpoint_url=default_endpoint(endpoint),
         region_name=os.environ.get("AWS_REGION", "us-east-1"),
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -12,6 +11,7 @@ import orjson
 from busway import patterns
 from busway.cli.argument import read_argument
 from busway.config import DEFAULT_PORT
+from busway.config import endpoint_url as default_endpoint
 from busway.errors import InvalidEventPatternError
 
 ENDPOINT_HELP = f"Busway's URL (env BUSWAY_ENDPOINT_URL; default http://127.0.0.1:{DEFAULT_PORT})."
@@ -59,7 +59,7 @@ def tail(
     from websockets.exceptions import ConnectionClosedError, InvalidStatus
     from websockets.sync.client import connect
 
-    endpoint = endpoint_url or os.environ.get("BUSWAY_ENDPOINT_URL") or default_endpoint()
+    endpoint = default_endpoint(endpoint_url)
     url = tail_url(endpoint, bus=bus, pattern=pattern)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
@@ -78,10 +78,6 @@ def tail(
         stop(f"no Busway server at {endpoint} ({error})")
     except KeyboardInterrupt:
         return
-
-
-def default_endpoint() -> str:
-    return f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
 def tail_url(endpoint: str, *, bus: str, pattern: str | None) -> str:

@@ -91,17 +91,8 @@ class Senders:
         means the delivery's body, parsed only for the kinds that read the event."""
         kind = target_kind(target.arn)
         if kind is TargetKind.WEBHOOK:
-            http_parameters = target.setting("http_parameters")
-            if http_parameters and event is None:
-                event = orjson.loads(delivery.body)
-            return await self.http.send_webhook(
-                url=target.arn,
-                payload=payload.encode(),
-                message_id=f"{delivery.event_id}.{delivery.rule}.{delivery.target_id}",
-                secret=self.webhook_secret,
-                now=now,
-                http_parameters=http_parameters,
-                event=event,
+            return await self._send_webhook(
+                delivery, target=target, event=event, payload=payload, now=now
             )
         if kind is TargetKind.API_DESTINATION:
             event = orjson.loads(delivery.body) if event is None else event
@@ -121,18 +112,46 @@ class Senders:
         if kind is TargetKind.TOPIC and self.topics is not None:
             return await self._publish(delivery, target=target, payload=payload, now=now)
         if kind is TargetKind.EMAIL and self.email is not None:
-            return await self.email.send(
-                endpoint=target.arn,
-                message=payload,
-                topic=topic_name_of(str(target.setting("topic_arn") or "")),
-                message_id=f"{delivery.event_id}.{delivery.rule}.{delivery.target_id}",
-                subject=target.setting("subject"),
-            )
+            return await self._send_email(self.email, delivery, target=target, payload=payload)
         if kind is TargetKind.WEBSOCKET and self.websocket is not None:
             return self.websocket.send(delivery, target=target, event=event, payload=payload)
         if kind is TargetKind.FUNCTION and self.functions is not None:
             return await self.functions.send(delivery, arn=target.arn, payload=payload)
         return SendResult.failed("NO_RESOURCE", f"Busway cannot deliver to {target.arn}.")
+
+    async def _send_webhook(
+        self,
+        delivery: Delivery,
+        *,
+        target: Target,
+        event: Mapping[str, Any] | None,
+        payload: str,
+        now: datetime,
+    ) -> SendResult:
+        http_parameters = target.setting("http_parameters")
+        if http_parameters and event is None:
+            event = orjson.loads(delivery.body)  # the parameters' JSON paths read it
+        return await self.http.send_webhook(
+            url=target.arn,
+            payload=payload.encode(),
+            message_id=_message_id(delivery),
+            secret=self.webhook_secret,
+            now=now,
+            http_parameters=http_parameters,
+            event=event,
+        )
+
+    @staticmethod
+    async def _send_email(
+        email: EmailSender, delivery: Delivery, *, target: Target, payload: str
+    ) -> SendResult:
+        return await email.send(
+            endpoint=target.arn,
+            message=payload,
+            topic=topic_name_of(str(target.setting("topic_arn") or "")),
+            message_id=_message_id(delivery),
+            subject=target.setting("subject"),
+        )
 
     async def _send_to_destination(
         self, target: Target, *, event: Mapping[str, Any], payload: str, now: datetime
@@ -167,3 +186,8 @@ class Senders:
         if await self.ingest.forward(dict(event), bus=bus):
             return SendResult.delivered()
         return SendResult.failed("NO_RESOURCE", f"Event bus {bus} does not exist.")
+
+
+def _message_id(delivery: Delivery) -> str:
+    """The id a message for ``delivery`` carries: the same on every attempt of it."""
+    return f"{delivery.event_id}.{delivery.rule}.{delivery.target_id}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,7 +12,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.session import get_session
 
-from busway.config import DEFAULT_PORT
+from busway.config import client_credentials
+from busway.config import endpoint_url as default_endpoint
 from busway.errors import RemoteError
 from busway.sdk.topics import NativeApi, TopicMethods
 
@@ -48,11 +48,9 @@ class Client(TopicMethods):
         secret_access_key: str | None = None,
         timeout: float = 30.0,
     ) -> None:
-        self.endpoint_url = (
-            endpoint_url
-            or os.environ.get("BUSWAY_ENDPOINT_URL")
-            or f"http://127.0.0.1:{DEFAULT_PORT}"
-        )
+        self.endpoint_url = default_endpoint(endpoint_url)
+        # Connect tokens (``connect_token``) are signed locally with this pair too.
+        self._key_pair = key, secret = client_credentials(access_key_id, secret_access_key)
         session = get_session()
         config = Config(read_timeout=timeout, retries={"max_attempts": 3, "mode": "standard"})
         self._clients = {
@@ -60,9 +58,8 @@ class Client(TopicMethods):
                 name,
                 endpoint_url=self.endpoint_url,
                 region_name=region,
-                aws_access_key_id=access_key_id or os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
-                aws_secret_access_key=secret_access_key
-                or os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
                 config=config,
             )
             for name in ("events", "scheduler", "sqs")
@@ -70,15 +67,9 @@ class Client(TopicMethods):
         self._native = NativeApi(
             self.endpoint_url,
             region=region,
-            access_key_id=access_key_id or os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
-            secret_access_key=secret_access_key
-            or os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
+            access_key_id=key,
+            secret_access_key=secret,
             timeout=timeout,
-        )
-        # Connect tokens (``connect_token``) are signed locally with this pair.
-        self._key_pair = (
-            access_key_id or os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
-            secret_access_key or os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
         )
 
     def close(self) -> None:

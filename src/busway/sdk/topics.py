@@ -6,7 +6,6 @@ when the server runs with ``--auth``.
 
 from __future__ import annotations
 
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -18,7 +17,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from busway.config import DEFAULT_PORT
+from busway.config import client_credentials
+from busway.config import endpoint_url as default_endpoint
 from busway.errors import RemoteError
 
 
@@ -142,13 +142,11 @@ class TopicClient(TopicMethods):
         secret_access_key: str | None = None,
         timeout: float = 30.0,
     ) -> None:
+        key, secret = client_credentials(access_key_id, secret_access_key)
         self._native = NativeApi(
-            endpoint_url
-            or os.environ.get("BUSWAY_ENDPOINT_URL")
-            or f"http://127.0.0.1:{DEFAULT_PORT}",
+            default_endpoint(endpoint_url),
             region=region,
-            access_key_id=access_key_id or os.environ.get("AWS_ACCESS_KEY_ID", "busway"),
-            secret_access_key=secret_access_key
-            or os.environ.get("AWS_SECRET_ACCESS_KEY", "busway"),
+            access_key_id=key,
+            secret_access_key=secret,
             timeout=timeout,
         )

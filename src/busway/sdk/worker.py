@@ -25,7 +25,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from busway.config import DEFAULT_PORT
+from busway.config import endpoint_url as default_endpoint
 from busway.errors import RemoteError
 from busway.sdk.calls import CallRunner, FunctionTimeoutError, Running
 from busway.sdk.context import Function, LambdaContext
@@ -76,9 +76,10 @@ class Worker:
     ) -> None:
         if not functions:
             raise ValueError("a worker needs at least one function")
-        found = endpoint_url or os.environ.get("BUSWAY_ENDPOINT_URL")
-        found = found or f"http://127.0.0.1:{DEFAULT_PORT}"
-        urls = [found] if isinstance(found, str) else list(found)
+        if endpoint_url is None or isinstance(endpoint_url, str):
+            urls = [default_endpoint(endpoint_url)]
+        else:
+            urls = list(endpoint_url)
         self.endpoints = [url.rstrip("/") for url in urls]
         self.endpoint_url = self.endpoints[0]
         self.functions = {f.name: f for f in functions}
