@@ -4,9 +4,12 @@ Pattern paths are dotted, and an event may spell ``detail.state.status`` as nest
 objects, as one key ``"state.status"`` inside ``detail``, or any mix. The key tree
 holds, for each path prefix, every event key that can continue it, mapped to the
 full pattern path it completes (if any) and the node to descend into (if deeper
-paths go on through it). Collecting walks the event and the tree together, looking
-at each object's keys or the node's keys, whichever are fewer, so its cost is
-bounded by the event's size however many rules there are.
+paths go on through it). Collecting walks the event and the tree together: at
+each object it looks the node's keys up in the object, unless the object has far fewer
+keys than the node (then it steps through the object's items and looks each up in the
+node). A lookup costs about half what a step through an item does, and a value no
+pattern names is never touched. Either way the cost is bounded by the event's size
+and the paths named, however many rules there are.
 
 Leaves come out as ``(value, membership)``: membership names the elements of arrays
 of objects (or of arrays) the leaf sits in, by the array's number (in the order the
@@ -108,10 +111,18 @@ class Leaves:
 class KeyNode:
     """The event keys that continue one path prefix."""
 
-    __slots__ = ("children",)
+    __slots__ = ("children", "entries", "names")
 
     def __init__(self) -> None:
         self.children: dict[str, KeyEntry] = {}
+        # The same as two parallel tuples (filled by seal), for looking names up.
+        self.names: tuple[str, ...] = ()
+        self.entries: tuple[KeyEntry, ...] = ()
+
+    def seal(self) -> None:
+        """Fill ``names`` and ``entries`` from ``children``, once it is complete."""
+        self.names = tuple(self.children)
+        self.entries = tuple(self.children.values())
 
 
 class KeyEntry:
@@ -137,6 +148,8 @@ def build_key_tree(paths: list[str]) -> KeyNode:
         for i, char in enumerate(name):
             if char == ".":
                 nodes[name[:i]].children[name[i + 1 :]] = entry
+    for node in nodes.values():
+        node.seal()
     return nodes[""]
 
 
@@ -148,16 +161,20 @@ def collect_leaves(event: Mapping[str, Any], root: KeyNode, path_count: int) -> 
 
 
 def _collect(node: dict[str, Any], keys: KeyNode, out: Leaves, membership: Membership) -> None:
-    children = keys.children
-    if len(node) <= len(children):
+    names = keys.names
+    # Stepping through an item costs about twice a lookup (measured with callgrind).
+    if 2 * len(node) <= len(names):
+        children = keys.children
         for key, value in node.items():
             entry = children.get(key)
             if entry is not None:
                 _visit(value, entry.path, entry.node, out, membership)
     else:
-        for key, entry in children.items():
-            value = node.get(key, MISSING)
+        entries = keys.entries
+        for index in range(len(names)):
+            value = node.get(names[index], MISSING)
             if value is not MISSING:
+                entry = entries[index]
                 _visit(value, entry.path, entry.node, out, membership)
 
 
@@ -179,6 +196,11 @@ def _visit(
             for element in value:
                 out.add(path, element, membership)
     elif path >= 0:
+        if membership is None:
+            values = out.values
+            if values[path] is MISSING:  # the commonest leaf: one value, no array
+                values[path] = value
+                return
         out.add(path, value, membership)
 
 
