@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from collections import Counter
@@ -112,17 +113,16 @@ def run_size(size: int, settings: Settings, measure: Any) -> tuple[dict[str, Any
         "stream_events": len(events),
         "avg_event_bytes": _avg_bytes(events),
     }
-    floor = _parse_floor(events, settings.min_seconds)
-    entry["parse_floor"] = floor
     busway = _busway(measure, rules.texts, events, settings.min_seconds)
     entry["busway"] = busway
     if "match" in busway:
-        entry["match_to_parse_cost"] = floor["events_per_s"] / busway["match"]["events_per_s"]
-        # In the ingest path an event is matched right after it is parsed: the cost of
-        # matching there is (parse + match) - parse, with the event still in cache.
-        both = 1 / busway["parse_and_match"]["events_per_s"]
-        parse = 1 / floor["events_per_s"]
-        entry["pipeline_match_to_parse_cost"] = (both - parse) / parse
+        # Parse floor, match and parse-and-match were timed in turns: the ratios are
+        # the median of those taken within each round.
+        entry["parse_floor"] = busway.pop("parse")
+        entry["match_to_parse_cost"] = statistics.median(busway["match_to_parse_rounds"])
+        entry["pipeline_match_to_parse_cost"] = statistics.median(busway["in_ingest_rounds"])
+    else:
+        entry["parse_floor"] = _parse_floor(events, settings.min_seconds)
     sample = {
         "name": f"size:{size}",
         "rules": list(rules.texts),

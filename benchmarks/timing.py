@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -41,6 +42,38 @@ def throughput(
             return Throughput(count, elapsed)
 
 
+def interleaved(
+    steps: dict[str, tuple[Callable[[Any], object], Sequence[Any]]],
+    *,
+    rounds: int,
+    seconds: float,
+) -> dict[str, list[Throughput]]:
+    """Each step timed ``rounds`` times for ``seconds``, the steps taking turns.
+
+    On a shared machine the speed drifts over seconds; figures taken in turns see the
+    same drift, so a ratio of two of them taken in the same round is steadier than a
+    ratio of figures taken minutes apart.
+    """
+    taken: dict[str, list[Throughput]] = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, (step, items) in steps.items():
+            taken[name].append(throughput(step, items, min_seconds=seconds))
+    return taken
+
+
+def median_rate(runs: Sequence[Throughput]) -> dict[str, float]:
+    """The median round's figures (by events/s), as ``Throughput.as_dict`` gives them."""
+    ranked = sorted(runs, key=lambda run: run.events_per_s)
+    return ranked[(len(ranked) - 1) // 2].as_dict() | {
+        "events_per_s": statistics.median(run.events_per_s for run in runs)
+    }
+
+
+def cost_ratios(costly: Sequence[Throughput], floor: Sequence[Throughput]) -> list[float]:
+    """Per round, how many times the floor's cost per event ``costly`` costs."""
+    return [f.events_per_s / c.events_per_s for c, f in zip(costly, floor, strict=True)]
+
+
 def best_time(action: Callable[[], object], *, budget_s: float = 1.0, most: int = 5) -> float:
     """Shortest of a few runs of action (at least one, more while within budget_s)."""
     runs: list[float] = []
@@ -71,10 +104,23 @@ def parse_floor(events: Sequence[dict[str, Any]], *, min_seconds: float) -> Thro
     return throughput(orjson.loads, raw, min_seconds=min_seconds)
 
 
-def parse_and_match(
-    events: Sequence[dict[str, Any]], match: Callable[[Any], object], *, min_seconds: float
-) -> Throughput:
-    """Parse each event's JSON and match it at once, as ingest does (the event is fresh)."""
+def match_rounds(
+    events: Sequence[dict[str, Any]],
+    match: Callable[[Any], object],
+    *,
+    rounds: int,
+    seconds: float,
+) -> dict[str, list[Throughput]]:
+    """In turns: parsing the events' JSON (the floor), matching the pre-parsed events,
+    and parsing each event and matching it at once, as ingest does (the event is fresh)."""
     raw = [orjson.dumps(event) for event in events]
     loads = orjson.loads
-    return throughput(lambda text: match(loads(text)), raw, min_seconds=min_seconds)
+    return interleaved(
+        {
+            "parse": (loads, raw),
+            "match": (match, events),
+            "parse_and_match": (lambda text: match(loads(text)), raw),
+        },
+        rounds=rounds,
+        seconds=seconds,
+    )
