@@ -17,6 +17,7 @@ import boto3
 import uvicorn
 from tests.storage.backends import database_url_for
 
+from busway.clock import Clock
 from busway.config import Settings
 from busway.runtime import Runtime
 
@@ -54,11 +55,11 @@ class BuswayServer:
         self.thread.join(timeout=15)
 
 
-def start_busway(folder: Path, **settings: Any) -> BuswayServer:
+def start_busway(folder: Path, *, clock: Clock | None = None, **settings: Any) -> BuswayServer:
     port = free_port()
     settings.setdefault("database_url", database_url_for(folder))
     config = Settings(port=port, **settings)
-    runtime = Runtime(config)
+    runtime = Runtime(config) if clock is None else Runtime(config, clock=clock)
     server = uvicorn.Server(
         uvicorn.Config(runtime.app(), host="127.0.0.1", port=port, log_level="warning")
     )

@@ -303,6 +303,7 @@ class Runtime:
             store.hints.on("catalog", lambda _: self.watch.poke())
             store.hints.on("schedules", lambda _: self.scheduler.wake())
             store.hints.on("deliveries", lambda _: self.dispatcher.claim_soon())
+            store.hints.on("move_tasks", lambda _: self.queues.moves.wake())
         store.listen()
 
     async def stop(self) -> None:

@@ -1,14 +1,17 @@
 """Message move tasks with two nodes on one PostgreSQL database: a task started through
 one node is listed and cancelled through the other, and when its node stops, the other
-takes it over once the lease has run out and finishes it."""
+takes it over and finishes it: at once when the node stopped gracefully (it let go of
+its lease), once the lease has run out otherwise."""
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.api.test_sqs_redrive import (
     bodies_in,
     dead_letter,
@@ -83,4 +86,27 @@ def test_another_node_finishes_the_task_of_a_node_that_stopped(
         done = last_task(through_b, dlq_arn)
         assert (done["Status"], done["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 3)
         assert bodies_in(through_b, url) == ["0", "1", "2"]
+        assert bodies_in(through_b, dlq_url) == []
+
+
+@pytest.mark.parametrize("notify", [True, False], ids=["hinted", "polled"])
+def test_a_node_that_stops_gracefully_hands_its_task_over_at_once(
+    tmp_path: Path, database_url: str, notify: bool
+) -> None:
+    # The default lease (120 s): only the release lets b take over within the test.
+    with two_nodes(tmp_path, database_url, postgres_notify=notify) as (a, b):
+        through_a, through_b = a.client("sqs"), b.client("sqs")
+        dlq_url, dlq_arn, url = dead_letters(through_a, "carts", 4)
+        through_a.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)
+        wait_for(lambda: last_task(through_b, dlq_arn)["ApproximateNumberOfMessagesMoved"] > 0)
+        stopping = time.monotonic()
+        a.stop()
+        assert not finished(through_b, dlq_arn)
+
+        wait_for(lambda: finished(through_b, dlq_arn), timeout=15)
+        # b looks every 5 s at the most, then moves what is left at one a second.
+        assert time.monotonic() - stopping < 12
+        done = last_task(through_b, dlq_arn)
+        assert (done["Status"], done["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 4)
+        assert bodies_in(through_b, url) == ["0", "1", "2", "3"]
         assert bodies_in(through_b, dlq_url) == []

@@ -197,6 +197,21 @@ async def test_purge_once_a_minute(service: QueueService, clock: SettableClock) 
         await service.purge_queue(url)
     clock.advance(60)
     await service.purge_queue(url)
+    with pytest.raises(QueueDoesNotExistError):
+        await service.purge_queue(URL + "missing")
+
+
+async def test_purge_once_a_minute_holds_for_every_service_on_the_store(
+    service: QueueService, store: SqliteStore, clock: SettableClock
+) -> None:
+    url = await service.create_queue("q")
+    await service.purge_queue(url)
+    restarted = QueueService(store.queues, scope=Scope(), clock=clock, base_url=BASE)
+    clock.advance(59)
+    with pytest.raises(PurgeQueueInProgressError, match="on q is allowed every 60 seconds"):
+        await restarted.purge_queue(url)
+    clock.advance(1)
+    await restarted.purge_queue(url)
 
 
 # --- messages -----------------------------------------------------------------------

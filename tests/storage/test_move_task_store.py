@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -204,3 +205,49 @@ async def test_the_latest_ten_tasks_are_kept_newest_first(store: Store) -> None:
     newest = await store.queues.list_move_tasks("dlq", limit=2)
     assert [t.started for t in newest] == [at(11), at(10)]
     assert await store.queues.list_move_tasks("elsewhere", limit=10) == []
+
+
+async def test_a_stopping_node_lets_go_of_its_active_tasks_only(store: Store) -> None:
+    await create(store, task("running"), node="a")
+    await create(store, task("cancelling", source="dlq2"), node="a")
+    await store.queues.cancel_move_task("cancelling")
+    await create(store, task("theirs", source="dlq3"), node="b")
+    await create(store, task("completed", source="dlq4", to_move=0), node="a")
+    await batch(store, "completed")
+    await create(store, task("cancelled", source="dlq5"), node="a")
+    await store.queues.cancel_move_task("cancelled")
+    await batch(store, "cancelled")
+    await create(store, task("failed", source="dlq6"), node="a")
+    await store.queues.fail_move_task("failed", node="a", reason="ValueError: no")
+    before = await all_tasks(store)
+
+    assert await store.queues.release_move_tasks(node="a") == 2
+
+    after = await all_tasks(store)
+    for handle in ("running", "cancelling"):
+        assert after[handle] == replace(before[handle], runner=None, lease_until=None)
+        assert not after[handle].runs_on("a")
+    for handle in ("theirs", "completed", "cancelled", "failed"):
+        assert after[handle] == before[handle]
+    assert await store.queues.release_move_tasks(node="a") == 0
+
+
+async def test_a_released_task_is_taken_over_before_its_lease_would_end(store: Store) -> None:
+    await with_messages(store, 3)
+    await create(store, task("t1"), node="a")
+    await batch(store, "t1", limit=1)
+    await store.queues.release_move_tasks(node="a")
+    claim = store.queues.claim_move_tasks
+    [taken] = await claim(node="b", now=at(1), lease_seconds=LEASE)
+    assert (taken.handle, taken.runner, taken.moved) == ("t1", "b", 1)
+    late = await batch(store, "t1", node="a", now=at(2))
+    assert late is not None and (late.runner, late.moved) == ("b", 1)
+    done = await batch(store, "t1", node="b", now=at(2))
+    assert done is not None and (done.status, done.moved) == ("COMPLETED", 3)
+    assert await bodies(store, "other") == ["0", "1", "2"]
+
+
+async def all_tasks(store: Store) -> dict[str, MoveTask]:
+    sources = ["dlq", *(f"dlq{n}" for n in range(2, 7))]
+    found = [t for s in sources for t in await store.queues.list_move_tasks(s, limit=10)]
+    return {t.handle: t for t in found}

@@ -107,6 +107,14 @@ async def test_nodes_receiving_from_one_queue_get_disjoint_messages(
     assert len(got) == len(set(got)) == 60
 
 
+async def test_nodes_purging_one_queue_at_once_purge_it_once(nodes: list[PostgresStore]) -> None:
+    await nodes[0].queues.create_queue(Queue("q", "arn:aws:sqs:us-east-1:0:q"), now=T0)
+    purges = [node.queues.purge("q", now=T0, interval_seconds=60) for node in nodes * 4]
+    assert sorted(await asyncio.gather(*purges)) == [False] * 11 + [True]
+    assert not await nodes[1].queues.purge("q", now=T0 + timedelta(seconds=59), interval_seconds=60)
+    assert await nodes[2].queues.purge("q", now=T0 + timedelta(seconds=60), interval_seconds=60)
+
+
 async def test_appends_sharing_a_commit_keep_their_own_deliveries(
     nodes: list[PostgresStore],
 ) -> None:

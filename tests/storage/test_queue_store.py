@@ -118,15 +118,46 @@ async def test_redrive_moves_over_received_messages_on_the_next_receive(
     assert moved.sent == T0
 
 
+async def purge(store: Store, name: str, seconds: float) -> bool:
+    return await store.queues.purge(name, now=at(seconds), interval_seconds=60)
+
+
 async def test_purge_and_delete_queue(store: Store) -> None:
     await make(store, "q")
     await store.queues.send("q", [message("a")], now=T0)
-    assert await store.queues.purge("q")
+    assert await purge(store, "q", 0)
     assert await store.queues.receive("q", now=at(1), limit=1) == []
     assert await store.queues.delete_queue("q")
     assert await store.queues.get_queue("q") is None
-    assert not await store.queues.purge("q")
+    assert not await purge(store, "q", 120)
     assert not await store.queues.delete_queue("q")
+
+
+async def test_purge_at_most_once_per_interval(store: Store) -> None:
+    await make(store, "q")
+    await make(store, "other")
+    assert await purge(store, "q", 0)
+    await store.queues.send("q", [message("kept")], now=at(1))
+    assert not await purge(store, "q", 59.9)
+    assert [m.body for m in await store.queues.receive("q", now=at(2), limit=1)] == ["kept"]
+    assert await purge(store, "other", 30)
+    assert await purge(store, "q", 60)
+    assert await store.queues.receive("q", now=at(200), limit=1) == []
+    assert not await purge(store, "q", 119)
+
+
+async def test_purges_at_once_let_exactly_one_in(store: Store) -> None:
+    await make(store, "q")
+    purged = await asyncio.gather(*(purge(store, "q", 0) for _ in range(8)))
+    assert sorted(purged) == [False] * 7 + [True]
+
+
+async def test_a_queue_made_again_may_be_purged_at_once(store: Store) -> None:
+    await make(store, "q")
+    assert await purge(store, "q", 0)
+    assert await store.queues.delete_queue("q")
+    await make(store, "q")
+    assert await purge(store, "q", 1)
 
 
 async def test_set_attributes_and_tags(store: Store) -> None:

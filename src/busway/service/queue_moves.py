@@ -8,7 +8,9 @@ doubled by a move and the counts never drift from what moved. The task itself li
 the store (``MoveTaskStore``): every node sharing the store lists and cancels the same
 tasks. The node that started a task runs it under a lease, renewed by each batch; a
 restarted node resumes its own tasks at once, and any node takes over a task whose
-runner's lease ran out (a node that died), checking every few seconds. Whichever node
+runner's lease ran out (a node that died), checking every few seconds. A node that
+stops gracefully finishes its batches and then lets go of its leases, so that another
+node takes its tasks over at its next look instead of after the lease. Whichever node
 runs a task turns a cancel (CANCELLING) into CANCELLED at its next batch.
 """
 
@@ -44,6 +46,8 @@ _BATCH = 100
 """Messages per transaction when no rate is given."""
 _RETRY_SECONDS = 1.0
 """Pause before trying a batch again when the database was out of reach."""
+_STOP_SECONDS = 5.0
+"""How long a stopping node waits for its batches in flight to end."""
 _log = logging.getLogger("busway.queues")
 
 
@@ -91,6 +95,10 @@ class MessageMoves:
         self.poll_seconds = max(0.5, min(lease_seconds / 2, 5.0))
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
+        self._woken = asyncio.Event()
+        # Held while claiming, so that a stopping node lets go only after any claim
+        # in flight, and claims nothing after.
+        self._claiming = asyncio.Lock()
 
     async def start_task(
         self, source_arn: str, *, destination_arn: str | None = None, rate: int | None = None
@@ -154,10 +162,13 @@ class MessageMoves:
 
     async def resume(self, *, own: bool = False) -> int:
         """Run the tasks whose runner's lease ran out and, with ``own``, those this node
-        held in a previous life; return how many this node took."""
-        claimed = await self._store.claim_move_tasks(
-            node=self._node, now=self._clock.now(), lease_seconds=self._lease_seconds, own=own
-        )
+        held in a previous life; return how many this node took (none once stopping)."""
+        async with self._claiming:
+            if self._stopping.is_set():
+                return 0
+            claimed = await self._store.claim_move_tasks(
+                node=self._node, now=self._clock.now(), lease_seconds=self._lease_seconds, own=own
+            )
         for task in claimed:
             self._launch(task)
         return len(claimed)
@@ -174,22 +185,54 @@ class MessageMoves:
                 _log.warning("looking for message move tasks failed (%s); trying again", exc)
             except Exception:
                 _log.exception("looking for message move tasks failed; trying again later")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
+            await self._pause()
+
+    def wake(self) -> None:
+        """Look for tasks to take over now rather than at the next poll: another node
+        said it let go of some (a hint; the poll is the guarantee)."""
+        self._woken.set()
+
+    async def _pause(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._woken.wait(), self.poll_seconds)
+        self._woken.clear()
 
     async def close(self) -> None:
-        """Stop running tasks (the server is stopping): they stay RUNNING in the store,
-        for this node to resume when it starts again or another to take over."""
+        """Stop running tasks (the server is stopping gracefully) after the batch each
+        has in flight, then let go of their leases: they stay RUNNING in the store, and
+        another node takes them over at its next look (or this one when it starts
+        again). A node that stops without ``close`` (a crash) keeps its leases until
+        they run out."""
         self._stopping.set()
-        for runner in list(self._runners.values()):
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+        self._woken.set()
+        async with self._claiming:
+            pass  # a claim in flight has ended; none starts now
+        runners = list(self._runners.values())
+        if runners:
+            _, late = await asyncio.wait(runners, timeout=_STOP_SECONDS)
+            # A batch stuck past that (the database hanging) is abandoned: the release
+            # below waits for its transaction to end (row lock, or SQLite's one writer).
+            for runner in late:
+                runner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await runner
+        await self._release()
+
+    async def _release(self) -> None:
+        try:
+            released = await self._store.release_move_tasks(node=self._node)
+        except StorageError as exc:
+            _log.warning(
+                "could not let go of message move tasks (%s): they wait for their lease", exc
+            )
+            return
+        if released:
+            _log.info("let go of %d message move task(s) for another node to take over", released)
 
     def _launch(self, task: MoveTask) -> None:
         if task.handle in self._runners or self._stopping.is_set():
-            # Running here already (its next batch renews the lease), or stopping: a
-            # task claimed as the node stops waits for its lease, or for the restart.
+            # Running here already (its next batch renews the lease), or stopping: the
+            # release at the end of ``close`` lets go of it.
             return
         runner = asyncio.create_task(self._run(task))
         self._runners[task.handle] = runner
@@ -197,9 +240,13 @@ class MessageMoves:
 
     async def _run(self, task: MoveTask) -> None:
         try:
-            while await self._step(task):
+            while not self._stopping.is_set() and await self._step(task):
                 # A fixed rate moves one batch a second; otherwise let requests in.
-                await asyncio.sleep(1.0 if task.rate else 0)
+                if task.rate:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), 1.0)
+                else:
+                    await asyncio.sleep(0)
         except Exception as error:  # the task reports it as its FailureReason
             await self._fail(task, f"{type(error).__name__}: {error}")
 

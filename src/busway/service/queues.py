@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from datetime import datetime
 from typing import Any
 
 from busway.arn import Scope
@@ -63,7 +62,6 @@ class QueueService:
         self._clock = clock
         self._base_url = base_url.rstrip("/")
         self._poll_interval = poll_interval
-        self._purged: dict[str, datetime] = {}
         self.moves = MessageMoves(
             store, scope=scope, clock=clock, node=node, lease_seconds=lease_seconds
         )
@@ -120,19 +118,15 @@ class QueueService:
         name = checks.name_of(url)
         if not await self._store.delete_queue(name):
             raise QueueDoesNotExistError(name)
-        self._purged.pop(name, None)
 
     async def purge_queue(self, url: str) -> None:
-        """Delete every message; at most once per 60 seconds per queue."""
+        """Delete every message; at most once per 60 seconds per queue, counted in the
+        store, so across every node sharing it and across restarts."""
         name = checks.name_of(url)
-        now = self._clock.now()
-        last = self._purged.get(name)
-        if last is not None and (now - last).total_seconds() < checks.PURGE_INTERVAL_SECONDS:
+        interval = checks.PURGE_INTERVAL_SECONDS
+        if not await self._store.purge(name, now=self._clock.now(), interval_seconds=interval):
             await self._queue(url)
             raise PurgeQueueInProgressError(name)
-        if not await self._store.purge(name):
-            raise QueueDoesNotExistError(name)
-        self._purged[name] = now
 
     async def get_queue_attributes(self, url: str, names: Sequence[str] = ()) -> dict[str, str]:
         queue = await self._queue(url)

@@ -302,8 +302,12 @@ class QueueStore(MoveTaskStore):
         """Delete the queue and its messages; return whether it existed."""
 
     @abstractmethod
-    async def purge(self, name: str) -> bool:
-        """Delete every message of the queue; return whether the queue exists."""
+    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool:
+        """In ONE step, atomic against every other caller of the same store: when the
+        queue exists and was never purged, or last purged ``interval_seconds`` or more
+        before ``now``, record ``now`` as its last purge and delete every message. Return
+        whether it purged: False when the queue does not exist or was purged too recently
+        (then nothing changes)."""
 
     @abstractmethod
     async def send(self, name: str, messages: Sequence[NewMessage], *, now: datetime) -> bool:

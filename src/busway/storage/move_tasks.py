@@ -2,7 +2,8 @@
 
 A task lives in the store, so every node sharing it lists the same tasks and any node
 can cancel one. The node that runs a task (``runner``) holds it with a lease, renewed by
-every batch; once the lease has run out, any node may take the task over and carry on
+every batch; once the lease has run out, or its runner let go of it as it stopped
+(``release_move_tasks``), any node may take the task over and carry on
 (``claim_move_tasks``), as with deliveries. Each batch moves its messages and records
 them in the task in ONE transaction, so the counts never drift from what moved.
 """
@@ -120,3 +121,11 @@ class MoveTaskStore(ABC):
         """Take over the active tasks whose lease ended at or before ``now`` and, with
         ``own``, those ``node`` already holds (a restarted node's previous life's):
         ``node`` runs them under a lease until ``now + lease_seconds``. Return them."""
+
+    @abstractmethod
+    async def release_move_tasks(self, *, node: str) -> int:
+        """Let go of the leases of the active tasks (RUNNING or CANCELLING) ``node``
+        holds: clear their runner and lease, so that any node's next
+        ``claim_move_tasks`` takes them over, whatever its ``now``. Called by a node
+        that stops gracefully once its batches have stopped. Finished tasks and tasks
+        another node holds are left as they are. Return how many were released."""

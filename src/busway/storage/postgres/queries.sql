@@ -168,9 +168,14 @@ UPDATE queues SET tags = $1 WHERE name = $2
 -- name: delete_queue
 DELETE FROM queues WHERE name = $1
 
--- name: purge_queue
-WITH purged AS (DELETE FROM queue_messages WHERE queue = $1)
-SELECT count(*) FROM queues WHERE name = $1
+-- name: mark_queue_purged
+-- Claims a purge: only when the queue's last one was at least $3 seconds before $2. A
+-- concurrent purge from another node waits on the row lock, then finds it too recent.
+UPDATE queues SET purged_at = $2
+WHERE name = $1 AND (purged_at IS NULL OR purged_at <= $2::double precision - $3)
+
+-- name: delete_queue_messages
+DELETE FROM queue_messages WHERE queue = $1
 
 -- name: insert_queue_messages
 -- $1 queue, $2 now, $3 expiry; $4-$9 per message: id, body, attributes, group_id,
@@ -295,6 +300,11 @@ UPDATE move_tasks SET runner = $1, lease_until = $3
 WHERE seq IN (SELECT seq FROM due)
 RETURNING handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
     runner, lease_until
+
+-- name: release_move_tasks
+-- A node stopping gracefully lets go of its active tasks: the next claim takes them.
+UPDATE move_tasks SET runner = NULL, lease_until = NULL
+WHERE runner = $1 AND status IN ('RUNNING', 'CANCELLING')
 
 -- name: insert_schedule
 INSERT INTO schedules

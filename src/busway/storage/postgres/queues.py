@@ -82,9 +82,14 @@ class PostgresQueueStore(QueueStore):
         # The messages go with the queue (ON DELETE CASCADE).
         return await self._db.execute("delete_queue", name) == 1
 
-    async def purge(self, name: str) -> bool:
+    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool:
         async with self._db.transaction() as conn:
-            return bool(await conn.fetchval(SQL["purge_queue"], name))
+            claim = (name, now.timestamp(), interval_seconds)
+            if rowcount(await conn.execute(SQL["mark_queue_purged"], *claim)) != 1:
+                return False
+            # A statement of its own: its snapshot is taken after the queue's row lock.
+            await conn.execute(SQL["delete_queue_messages"], name)
+            return True
 
     async def send(self, name: str, messages: Sequence[NewMessage], *, now: datetime) -> bool:
         async with self._db.hinting() as (conn, hints):
@@ -215,6 +220,13 @@ class PostgresQueueStore(QueueStore):
         at = now.timestamp()
         rows = await self._db.fetch("claim_move_tasks", node, at, at + lease_seconds, own)
         return [move_task_of(row) for row in rows]
+
+    async def release_move_tasks(self, *, node: str) -> int:
+        async with self._db.hinting() as (conn, hints):
+            released = rowcount(await conn.execute(SQL["release_move_tasks"], node))
+            if released:
+                hints.add("move_tasks")
+        return released
 
     def ring(self, name: str) -> None:
         """Wake this process's long polls on ``name``: another node notified that

@@ -114,6 +114,11 @@ UPDATE queues SET tags = ? WHERE name = ?
 -- name: delete_queue
 DELETE FROM queues WHERE name = ?
 
+-- name: mark_queue_purged
+-- Claims a purge: only when the queue's last one was at least :interval seconds ago.
+UPDATE queues SET purged_at = :now
+WHERE name = :queue AND (purged_at IS NULL OR purged_at <= :now - :interval)
+
 -- name: delete_queue_messages
 DELETE FROM queue_messages WHERE queue = ?
 
@@ -214,6 +219,11 @@ WHERE status IN ('RUNNING', 'CANCELLING')
     AND (coalesce(lease_until, 0) <= :now OR (:own AND runner = :node))
 RETURNING handle, source, destination, destination_arn, rate, to_move, started_at, moved, status, failure,
     runner, lease_until
+
+-- name: release_move_tasks
+-- A node stopping gracefully lets go of its active tasks: the next claim takes them.
+UPDATE move_tasks SET runner = NULL, lease_until = NULL
+WHERE runner = ? AND status IN ('RUNNING', 'CANCELLING')
 
 -- name: insert_schedule
 INSERT INTO schedules

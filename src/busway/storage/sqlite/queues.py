@@ -100,10 +100,14 @@ class SqliteQueueStore(QueueStore):
 
         return await self._db.write(work)
 
-    async def purge(self, name: str) -> bool:
+    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool:
+        claim = {"queue": name, "now": now.timestamp(), "interval": interval_seconds}
+
         def work(conn: sqlite3.Connection) -> bool:
+            if conn.execute(_SQL["mark_queue_purged"], claim).rowcount != 1:
+                return False
             conn.execute(_SQL["delete_queue_messages"], (name,))
-            return conn.execute(_SQL["get_queue"], (name,)).fetchone() is not None
+            return True
 
         return await self._db.write(work)
 
@@ -211,6 +215,11 @@ class SqliteQueueStore(QueueStore):
         args = {"node": node, "now": at, "lease_until": at + lease_seconds, "own": own}
         rows = await self._db.write(lambda c: c.execute(_SQL["claim_move_tasks"], args).fetchall())
         return [move_task_of(row) for row in rows]
+
+    async def release_move_tasks(self, *, node: str) -> int:
+        return await self._db.write(
+            lambda c: c.execute(_SQL["release_move_tasks"], (node,)).rowcount
+        )
 
 
 def _send(conn: sqlite3.Connection, name: str, messages: Sequence[NewMessage], at: float) -> bool:

@@ -1,0 +1,3 @@
+-- The time of a queue's last PurgeQueue, kept with the queue so that "one purge every 60
+-- seconds" still holds after a restart. NULL until the first purge.
+ALTER TABLE queues ADD COLUMN purged_at REAL;
