@@ -124,8 +124,10 @@ class QueueService:
         store, so across every node sharing it and across restarts."""
         name = checks.name_of(url)
         interval = checks.PURGE_INTERVAL_SECONDS
-        if not await self._store.purge(name, now=self._clock.now(), interval_seconds=interval):
-            await self._queue(url)
+        purged = await self._store.purge(name, now=self._clock.now(), interval_seconds=interval)
+        if purged is None:
+            raise QueueDoesNotExistError(name)
+        if not purged:
             raise PurgeQueueInProgressError(name)
 
     async def get_queue_attributes(self, url: str, names: Sequence[str] = ()) -> dict[str, str]:

@@ -302,12 +302,12 @@ class QueueStore(MoveTaskStore):
         """Delete the queue and its messages; return whether it existed."""
 
     @abstractmethod
-    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool:
+    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool | None:
         """In ONE step, atomic against every other caller of the same store: when the
         queue exists and was never purged, or last purged ``interval_seconds`` or more
         before ``now``, record ``now`` as its last purge and delete every message. Return
-        whether it purged: False when the queue does not exist or was purged too recently
-        (then nothing changes)."""
+        True when it purged, False when the queue was purged too recently, None when
+        there is no such queue (then nothing changes)."""
 
     @abstractmethod
     async def send(self, name: str, messages: Sequence[NewMessage], *, now: datetime) -> bool:

@@ -82,11 +82,11 @@ class PostgresQueueStore(QueueStore):
         # The messages go with the queue (ON DELETE CASCADE).
         return await self._db.execute("delete_queue", name) == 1
 
-    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool:
+    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool | None:
         async with self._db.transaction() as conn:
             claim = (name, now.timestamp(), interval_seconds)
             if rowcount(await conn.execute(SQL["mark_queue_purged"], *claim)) != 1:
-                return False
+                return None if await conn.fetchrow(SQL["get_queue"], name) is None else False
             # A statement of its own: its snapshot is taken after the queue's row lock.
             await conn.execute(SQL["delete_queue_messages"], name)
             return True

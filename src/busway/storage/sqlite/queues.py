@@ -100,12 +100,14 @@ class SqliteQueueStore(QueueStore):
 
         return await self._db.write(work)
 
-    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool:
+    async def purge(self, name: str, *, now: datetime, interval_seconds: float) -> bool | None:
         claim = {"queue": name, "now": now.timestamp(), "interval": interval_seconds}
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: sqlite3.Connection) -> bool | None:
             if conn.execute(_SQL["mark_queue_purged"], claim).rowcount != 1:
-                return False
+                return (
+                    None if conn.execute(_SQL["get_queue"], (name,)).fetchone() is None else False
+                )
             conn.execute(_SQL["delete_queue_messages"], (name,))
             return True
 
