@@ -6,8 +6,10 @@ one object where a step reads one, not a state, a tuple and an Edges.
 
 Exact values are found by hashing (or, when few, by scanning one flat tuple);
 everything else (presence, absence, numbers, affixes, ranges, wildcards, CIDR,
-anything-but) is in a ``Rest``. A state's edges only hold the conditions of the
-rules that reached it, so this work does not grow with the number of rules.
+anything-but) is in a ``Rest``, except where the Edges holds a single such condition
+itself (kinds SOLO and EXTRA: the commonest cases past a rule's first field). A
+state's edges only hold the conditions of the rules that reached it, so this work
+does not grow with the number of rules.
 ``builder`` fills them.
 """
 
@@ -20,6 +22,7 @@ from busway.patterns.ipaddr import parse_ip
 from busway.patterns.kinds import (
     ADDRESSES,
     ANY_TESTS,
+    EXTRA,
     FOLDED,
     IN_EDGES,
     KIND_BITS,
@@ -60,20 +63,21 @@ class Edges:
     Ten slots, so an Edges takes 128 bytes and starts a cache line: what a step
     reads (what the state accepts, the path, the kinds held, the one exact string
     and its length, and the table or ``Rest`` of anything else) sits in the first
-    line; a state's other tests and its several rules in the second.
+    line; a state's other tests, its several rules and the operand of an EXTRA
+    condition in the second.
     """
 
     __slots__ = (
         "accept",
         "accepts",
+        "extra",
+        "extra_found",
         "lookup",
         "meta",
         "more",
         "only_found",
         "only_key",
         "spare1",
-        "spare2",
-        "spare3",
     )
 
     def __init__(self) -> None:
@@ -97,10 +101,12 @@ class Edges:
         self.only_found: object = None
         self.more = _NO_TESTS  # a state's other tests
         self.accepts: tuple[int, ...] = ()
-        # Unused: they keep the object at 128 bytes, so every Edges starts a cache line.
+        # With EXTRA, the operand of the one condition held beside exact strings, and
+        # what it leads to (see ``fill``).
+        self.extra: object = None
+        self.extra_found: object = None
+        # Unused: it keeps the object at 128 bytes, so every Edges starts a cache line.
         self.spare1: object = None
-        self.spare2: object = None
-        self.spare3: object = None
 
     @property
     def path(self) -> int:
@@ -115,7 +121,7 @@ class Edges:
     @property
     def rest(self) -> Rest[Edges] | None:
         meta = self.meta
-        held = meta & ~IN_EDGES & KIND_BITS and not meta & SOLO
+        held = meta & ~IN_EDGES & KIND_BITS and not meta & (SOLO | EXTRA)
         return cast(Rest[Edges], self.lookup) if held else None
 
     def fill(
@@ -124,14 +130,19 @@ class Edges:
         """Hold these transitions (``strings`` maps each exact string to its targets)."""
         if not 0 <= path < PATH_BITS:
             raise ValueError(f"too many paths for one machine ({path})")
-        if rest is not None and not strings:
-            solo = rest.solo()
-            if solo is not None:
-                # One condition and no exact strings: held here, in the cache line a
-                # step reads anyway, and the Rest is dropped.
-                self.lookup, self.only_found = solo
-                self.meta = (self.meta & MORE) | kinds | SOLO | path << PATH_SHIFT
-                return
+        solo = None if rest is None else rest.solo()
+        if solo is not None and not strings:
+            # One condition and no exact strings: held here, in the cache line a
+            # step reads anyway, and the Rest is dropped.
+            self.lookup, self.only_found = solo
+            self.meta = (self.meta & MORE) | kinds | SOLO | path << PATH_SHIFT
+            return
+        if solo is not None:
+            # Exact strings and one other condition (a few exact detail-types and a
+            # prefix, say): that condition is held here too, and the Rest is dropped.
+            self.extra, self.extra_found = solo
+            rest = None
+            kinds |= EXTRA
         length: i64 = 0
         table: object = None
         if len(strings) == 1 and len(next(iter(strings))) <= MAX_KEY_LENGTH:
@@ -171,8 +182,12 @@ class Edges:
             if self.only_key is not None:
                 if len(value) == meta >> LENGTH_SHIFT and value == self.only_key:
                     found = self.only_found
-            elif not kinds & ~IN_EDGES:
+            elif not kinds & ~IN_EDGES or kinds & EXTRA:
                 found = table_get(self.lookup, value)
+        if kinds & EXTRA:
+            if _fits(self.extra, value, kinds):
+                return joined(found, self.extra_found)
+            return found
         if kinds & ~IN_EDGES:
             rest = cast(Rest[Edges], self.lookup)
             if kinds & STRINGS and self.only_key is None and type(value) is str:
@@ -182,27 +197,7 @@ class Edges:
 
     def solo_find(self, value: Any, kinds: int) -> object:
         """What the one condition held here (see ``fill``) leads to for ``value``."""
-        operand = self.lookup
-        kind = type(value)
-        if kinds & PREFIXES:
-            fits = kind is str and cast(str, value).startswith(cast(str, operand))
-        elif kinds & SUFFIXES:
-            fits = kind is str and cast(str, value).endswith(cast(str, operand))
-        elif kinds & NUMBERS:
-            fits = (kind is int or kind is float) and cast(Bounds[Edges], operand).hold(
-                to_double(value)
-            )
-        elif kinds & STRING_TESTS:
-            fits = kind is str and cast(Operator, operand).test(value)
-        elif kinds & FOLDED:
-            fits = kind is str and cast(str, value).lower() == operand
-        elif kinds & ADDRESSES:
-            fits = kind is str and _in_block(cast(str, value), cast(tuple[int, int, int], operand))
-        elif kinds & ANY_TESTS:
-            fits = cast(Operator, operand).test(value)
-        else:  # PRESENT
-            fits = True
-        return self.only_found if fits else None
+        return self.only_found if _fits(self.lookup, value, kinds) else None
 
     def fits_only_key(self, value: str) -> bool:
         """Whether ``value`` is the one exact key (its length is compared first, so
@@ -213,6 +208,29 @@ class Edges:
         """The states a branch goes on to where the path is absent (see kinds.ABSENT)."""
         rest = self.rest
         return () if rest is None else rest.absent
+
+
+def _fits(operand: object, value: Any, kinds: int) -> bool:
+    """Whether ``value`` meets the one condition of kind ``kinds`` on ``operand`` (see
+    ``Edges.fill``: SOLO and EXTRA)."""
+    kind = type(value)
+    if kinds & PREFIXES:
+        return kind is str and cast(str, value).startswith(cast(str, operand))
+    if kinds & SUFFIXES:
+        return kind is str and cast(str, value).endswith(cast(str, operand))
+    if kinds & NUMBERS:
+        return (kind is int or kind is float) and cast(Bounds[Edges], operand).hold(
+            to_double(value)
+        )
+    if kinds & STRING_TESTS:
+        return kind is str and cast(Operator, operand).test(value)
+    if kinds & FOLDED:
+        return kind is str and cast(str, value).lower() == operand
+    if kinds & ADDRESSES:
+        return kind is str and _in_block(cast(str, value), cast(tuple[int, int, int], operand))
+    if kinds & ANY_TESTS:
+        return cast(Operator, operand).test(value)
+    return True  # PRESENT
 
 
 def _in_block(value: str, block: tuple[int, int, int]) -> bool:

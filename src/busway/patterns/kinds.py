@@ -24,6 +24,9 @@ MORE: Final = 2048
 # Set with one other kind when the Edges holds that one condition itself, with no Rest
 # (see ``Edges.fill``): the commonest case past a rule's first fields.
 SOLO: Final = 4096
+# Set with STRINGS and one other kind when the Edges holds exact strings and that one
+# other condition itself (``Edges.extra``), with no Rest.
+EXTRA: Final = 8192
 OTHER_STRINGS: Final = PREFIXES | SUFFIXES | FOLDED | STRING_TESTS | ADDRESSES
 # What ``Edges`` holds itself; any other kind is in its ``Rest``.
 IN_EDGES: Final = STRINGS | MORE

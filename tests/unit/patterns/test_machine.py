@@ -143,3 +143,30 @@ def test_a_field_with_one_condition_is_judged_by_its_kind_alone() -> None:
             event = {"a": value}
             expected = matches(parse_pattern(json.dumps(pattern)), event)
             assert (matcher.match(event) == [name]) == expected, (name, value)
+
+
+def test_exact_strings_beside_one_other_condition_on_a_field() -> None:
+    # Exact strings and one other condition on the same field are held together in
+    # one Edges (no Rest); a value may meet both, one or neither.
+    values = ("ab", "abc", "x", "ABZ", "10.1.2.3", "11.0.0.1", 3, 5.0, 6, True, None, [2, "abc"])
+    for other in (
+        {"prefix": "ab"},
+        {"suffix": "bc"},
+        {"numeric": [">", 1, "<=", 5]},
+        {"wildcard": "a*c"},
+        {"anything-but": "x"},
+        {"exists": True},
+        {"equals-ignore-case": "AbZ"},
+        {"cidr": "10.0.0.0/8"},
+    ):
+        for exact in (["abc"], ["abc", "x"], ["abc", "x", "y", "z", "q", "r", "s", "t"]):
+            patterns = {"exact": {"a": exact}, "other": {"a": [other]}, "both": {"a": exact}}
+            matcher = compile_all(patterns)
+            for value in values:
+                event = {"a": value}
+                expected = [
+                    name
+                    for name, pattern in patterns.items()
+                    if matches(parse_pattern(json.dumps(pattern)), event)
+                ]
+                assert matcher.match(event) == expected, (other, exact, value)
