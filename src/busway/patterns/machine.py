@@ -71,12 +71,16 @@ class Matcher(Generic[K]):
         self._root = _build(branches, {path: index for index, path in enumerate(paths)})
         self._keys_read = build_key_tree(paths)
         self._path_count = len(paths)
+        self._gate = _gate(self._root, paths)
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def match(self, event: Mapping[str, Any]) -> list[K]:
         """Keys of the patterns ``event`` matches, in the order they were given."""
+        gate = self._gate
+        if gate is not None and _turned_away(self._root, event.get(gate, MISSING)):
+            return []
         accepted = _walk(self._root, collect_leaves(event, self._keys_read, self._path_count))
         keys = self._keys
         if len(accepted) <= 1:
@@ -89,6 +93,31 @@ class Matcher(Generic[K]):
                 found.append(keys[index])
                 last = index
         return found
+
+
+def _gate(root: Edges, paths: list[str]) -> str | None:
+    """The top-level key every rule tests first, when there is one: the root accepts
+    nothing and its only test is exact strings on that key (``source``, say), with no
+    absence allowed.
+
+    An event whose value there is no such string (an AWS source no rule names) matches
+    nothing, and is answered with one lookup before its fields are read.
+    """
+    path = root.path
+    if root.accept != ACCEPTS_NONE or root.more or path < 0 or root.kinds != STRINGS:
+        return None
+    name = paths[path]
+    return None if "." in name else name
+
+
+def _turned_away(root: Edges, value: Any) -> bool:
+    """Whether ``value``, the event's at the gate key (see ``_gate``), lets no rule go
+    on: it is missing, or a lone value the root's strings do not hold. (An array or an
+    object there is read in full, as any event is.)"""
+    kind = type(value)
+    if kind is list or kind is dict:
+        return False
+    return value is MISSING or root.find(value) is None
 
 
 def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> Edges:

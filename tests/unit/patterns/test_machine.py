@@ -170,3 +170,42 @@ def test_exact_strings_beside_one_other_condition_on_a_field() -> None:
                     if matches(parse_pattern(json.dumps(pattern)), event)
                 ]
                 assert matcher.match(event) == expected, (other, exact, value)
+
+
+def test_events_the_first_test_turns_away_are_answered_as_the_reference_does() -> None:
+    anchored = {
+        "shop": {"source": ["shop"], "detail": {"total": [{"numeric": [">", 100]}]}},
+        "shop-or-bank": {"source": ["shop", "bank"]},
+        "bank": {"source": ["bank"], "detail-type": ["Paid"]},
+    }
+    others = {
+        "prefix": {"source": [{"prefix": "sh"}]},
+        "no-source": {"source": [{"exists": False}]},
+        "by-type": {"detail-type": ["Paid"]},
+        "either": {"$or": [{"source": ["shop"]}, {"detail-type": ["Paid"]}]},
+        "dotted": {"a.b": ["x"]},
+    }
+    events: list[dict[str, object]] = [
+        {"source": "aws.ec2", "detail": {"total": 500}},
+        {"detail-type": "Paid", "detail": {"total": 500}},
+        {"source": 7, "detail-type": "Paid"},
+        {"source": None},
+        {"source": True},
+        {"source": ["aws.s3", "bank"], "detail-type": "Paid"},
+        {"source": {"name": "shop"}},
+        {"source": "shop", "detail": {"total": 500}},
+        {"source": "bank", "detail-type": "Paid", "a": {"b": "x"}},
+        {"a.b": "x", "source": "sh"},
+    ]
+    cases = [(anchored, "source")] + [(anchored | {k: v}, None) for k, v in others.items()]
+    for rules, gate in cases:
+        matcher = compile_all(rules)
+        assert matcher._gate == gate  # the one-lookup answer is in use exactly when it may be
+        compiled = {name: parse_pattern(json.dumps(p)) for name, p in rules.items()}
+        for event in events:
+            expected = [name for name, p in compiled.items() if matches(p, event)]
+            assert matcher.match(event) == expected, (rules, event)
+    # A dotted first path is never answered from the top level's keys.
+    dotted = compile_all({"p": {"a": {"b": ["x"]}}})
+    assert dotted._gate is None
+    assert dotted.match({"a.b": "x"}) == ["p"]
