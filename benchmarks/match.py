@@ -116,8 +116,8 @@ def run_size(size: int, settings: Settings, measure: Any) -> tuple[dict[str, Any
     busway = _busway(measure, rules.texts, events, settings.min_seconds)
     entry["busway"] = busway
     if "match" in busway:
-        # Parse floor, match and parse-and-match were timed in turns: the ratios are
-        # the median of those taken within each round.
+        # Parse floor, match and parse-and-match were timed paired, slice by slice:
+        # the ratios are the median of those taken within each round.
         entry["parse_floor"] = busway.pop("parse")
         entry["match_to_parse_cost"] = statistics.median(busway["match_to_parse_rounds"])
         entry["pipeline_match_to_parse_cost"] = statistics.median(busway["in_ingest_rounds"])

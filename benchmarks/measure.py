@@ -8,9 +8,10 @@ from typing import Any
 from busway.patterns import Matcher, Pattern, parse_pattern
 from timing import best_time, cost_ratios, match_rounds, median_rate, traced_bytes
 
-# Parse, match and parse-and-match are timed in turns, this many rounds each; ratios
-# are taken within a round and the median round reported.
-ROUNDS = 5
+# Parse, match and parse-and-match are timed paired, slice by slice (see
+# timing.paired), in this many rounds; ratios are taken within a round and the median
+# round reported.
+ROUNDS = 9
 
 
 def parse_all(texts: Sequence[str]) -> dict[int, Pattern]:
