@@ -17,6 +17,7 @@ HOT_MODULES = [
     "src/busway/patterns/keytree.py",
     "src/busway/patterns/kinds.py",
     "src/busway/patterns/machine.py",
+    "src/busway/patterns/walk.py",
     "src/busway/patterns/numbers.py",
     "src/busway/patterns/operators.py",
     "src/busway/patterns/rest.py",

@@ -58,32 +58,41 @@ def paired(
     they did not: the parse floor alone swung from 2.5 to 3.7 µs per event between two
     consecutive passes.)
     """
-    names = list(steps)
     count = min(len(items) for _, items in steps.values())
     slices = [
-        {name: items[start : start + slice_size] for name, (_, items) in steps.items()}
+        {name: (step, items[start : start + slice_size]) for name, (step, items) in steps.items()}
         for start in range(0, count, slice_size)
     ]
-    clock = time.perf_counter
-    taken: dict[str, list[Throughput]] = {name: [] for name in names}
+    taken: dict[str, list[Throughput]] = {name: [] for name in steps}
     for _ in range(rounds):
         gc.collect()
-        spent = dict.fromkeys(names, 0.0)
+        spent = dict.fromkeys(steps, 0.0)
         passes = 0
-        started = clock()
-        while passes == 0 or clock() - started < seconds:
-            for turn, chunk in enumerate(slices):
-                for offset in range(len(names)):
-                    name = names[(turn + offset) % len(names)]
-                    step, items = steps[name][0], chunk[name]
-                    begun = clock()
-                    for item in items:
-                        step(item)
-                    spent[name] += clock() - begun
+        started = time.perf_counter()
+        while passes == 0 or time.perf_counter() - started < seconds:
+            _paired_pass(slices, spent)
             passes += 1
-        for name in names:
-            taken[name].append(Throughput(passes * count, spent[name]))
+        for name, seconds_spent in spent.items():
+            taken[name].append(Throughput(passes * count, seconds_spent))
     return taken
+
+
+def _paired_pass(
+    slices: list[dict[str, tuple[Callable[[Any], object], Sequence[Any]]]],
+    spent: dict[str, float],
+) -> None:
+    """One pass over ``slices``, each step timed on each slice, the order rotating; the
+    seconds each step took are added to ``spent``."""
+    clock = time.perf_counter
+    for turn, chunk in enumerate(slices):
+        names = list(chunk)
+        for offset in range(len(names)):
+            name = names[(turn + offset) % len(names)]
+            step, items = chunk[name]
+            begun = clock()
+            for item in items:
+                step(item)
+            spent[name] += clock() - begun
 
 
 def median_rate(runs: Sequence[Throughput]) -> dict[str, float]:

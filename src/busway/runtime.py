@@ -186,7 +186,16 @@ class Runtime:
             node=self.node,
             lease_seconds=s.delivery_lease_seconds,
         )
-        self.scheduler = Scheduler(
+        self.scheduler = self._scheduler(s)
+        self.watch = CatalogWatch(catalog, router=self.router, directory=self.directory)
+        self.janitor = Janitor(
+            self.store.maintenance,
+            clock=self.clock,
+            event_retention=timedelta(hours=s.event_retention_hours),
+        )
+
+    def _scheduler(self, s: Settings) -> Scheduler:
+        scheduler = Scheduler(
             store=self.store.schedules,
             router=self.router,
             scope=self.scope,
@@ -197,13 +206,8 @@ class Runtime:
             lease_seconds=s.delivery_lease_seconds,
         )
         # Scheduled events reach live tails like PutEvents' (the hub taps ingest).
-        self.scheduler.tap = self._tap_scheduled
-        self.watch = CatalogWatch(catalog, router=self.router, directory=self.directory)
-        self.janitor = Janitor(
-            self.store.maintenance,
-            clock=self.clock,
-            event_retention=timedelta(hours=s.event_retention_hours),
-        )
+        scheduler.tap = self._tap_scheduled
+        return scheduler
 
     def _senders(self, s: Settings) -> Senders:
         """One sender per kind of target, all on this node."""

@@ -1,0 +1,246 @@
+"""One event's way through the compiled machine (see ``machine``).
+
+The walk starts at the root with the event's leaves (see ``keytree``): a state looks up
+the values at the paths it tests and moves on only where a value fits. Array
+consistency rides along: each step remembers which array elements it has committed
+to, and a leaf from another element of the same array cannot join. Absence checks wait
+until a branch's end, when those commitments are final.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, cast
+
+from busway.patterns.edges import ACCEPTS_NONE, Edges
+from busway.patterns.flat import as_tuple
+from busway.patterns.keytree import MISSING, Leaves, Many, Membership
+from busway.patterns.kinds import ABSENT, KIND_BITS, MORE, PATH_BITS, PATH_SHIFT, STRINGS
+
+_Step = tuple[Edges, Membership, tuple[int, ...]]
+
+
+def walk(root: Edges, leaves: Leaves) -> list[int]:
+    """The rules (by index, maybe repeated) whose branches ``leaves`` take to the end."""
+    way = _Walk(leaves)
+    way.run(root)
+    return way.accepted
+
+
+class _Walk:
+    """One event's way through the machine.
+
+    States reached with no commitments yet (the common case) are visited at once,
+    depth first; the others wait on ``stack`` with their array commitments and
+    pending absences. ``accepted`` may repeat a rule (several branches of it can
+    match). Edges answer with finds (see ``flat``), so a step allocates nothing.
+    """
+
+    __slots__ = ("accepted", "leaves", "seen", "stack")
+
+    def __init__(self, leaves: Leaves) -> None:
+        self.leaves = leaves
+        self.accepted: list[int] = []
+        self.stack: list[_Step] = []
+        # What was reached where a state could be reached twice; made when first needed.
+        self.seen: set[Any] | None = None
+
+    def run(self, root: Edges) -> None:
+        self.visit_plain(root)
+        stack = self.stack
+        while stack:
+            state, membership, pending = stack.pop()
+            self.visit(state, membership, pending)
+
+    def first_time(self, key: Any) -> bool:
+        """Whether ``key`` (a state, or a state with its context) is reached for the
+        first time."""
+        seen = self.seen
+        if seen is None:
+            self.seen = {key}
+            return True
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    def visit_plain(self, state: Edges) -> None:
+        if state.accept != ACCEPTS_NONE:
+            self.accept(state)
+        kinds = state.meta & KIND_BITS
+        if kinds & ~MORE:
+            self.test_plain(state)
+        if kinds & MORE:
+            for edges in state.more:
+                self.test_plain(edges)
+
+    def test_plain(self, edges: Edges) -> None:
+        """Follow one state's edges on one path, with no commitments yet."""
+        leaves = self.leaves
+        path = edges.meta >> PATH_SHIFT & PATH_BITS
+        found = leaves.values[path]
+        if found is MISSING:
+            if edges.kinds & ABSENT:
+                self.push_all(edges.absent(), None, ())
+        elif isinstance(found, Many):
+            self.advance_plain(edges, found.values, found.members)
+            if edges.kinds & ABSENT:
+                absent = _absent_context(path, found.values, found.members, (None, ()))
+                if absent is not None:
+                    self.push_all(edges.absent(), absent[0], absent[1])
+        else:
+            membership = leaves.membership(path)
+            if membership is None:
+                # A lone value outside arrays: the commonest case, and a branch
+                # that wants the path absent cannot go on.
+                self.step_plain(edges, found)
+            else:
+                self.take_plain(edges.find(found), membership)
+                if edges.kinds & ABSENT:
+                    self.push_all(edges.absent(), None, (path,))
+
+    def visit(self, state: Edges, membership: Membership, pending: tuple[int, ...]) -> None:
+        if state.accept != ACCEPTS_NONE and (
+            not pending or _all_absent(pending, membership, self.leaves)
+        ):
+            self.accept(state)
+        if state.path >= 0:
+            self.test(state, (membership, pending))
+        for edges in state.more:
+            self.test(edges, (membership, pending))
+
+    def test(self, edges: Edges, context: tuple[Membership, tuple[int, ...]]) -> None:
+        """Follow one state's edges on one path, with the commitments in ``context``."""
+        path = edges.path
+        values, members = self.leaves.at(path)
+        if values:
+            self.advance(edges, values, members, context)
+        if edges.kinds & ABSENT:
+            absent = _absent_context(path, values, members, context)
+            if absent is not None:
+                self.push_all(edges.absent(), absent[0], absent[1])
+
+    def accept(self, state: Edges) -> None:
+        if state.accept >= 0:
+            self.accepted.append(state.accept)
+        else:
+            self.accepted.extend(state.accepts)
+
+    def step_plain(self, edges: Edges, value: Any) -> None:
+        """Advance on one value outside any array element, with no commitments yet."""
+        if edges.meta & KIND_BITS & ~MORE == STRINGS and edges.only_key is not None:
+            # The commonest step: one exact string and nothing else.
+            if type(value) is not str or not edges.fits_only_key(value):
+                return
+            found = edges.only_found
+        else:
+            found = edges.find(value)
+        if type(found) is Edges:
+            # A trie state has one parent, reached once here: no repeat possible.
+            self.visit_plain(found)
+        elif found is not None:
+            self.take_plain(found, None)
+
+    def advance_plain(
+        self, edges: Edges, values: list[Any], members: list[Membership] | None
+    ) -> None:
+        """Advance on several values with no commitments yet."""
+        for index, value in enumerate(values):
+            found = edges.find(value)
+            if found is not None:
+                self.take_plain(found, None if members is None else members[index])
+
+    def take_plain(self, found: object, leaf_membership: Membership) -> None:
+        """Go on to the states ``found`` (once each), reached by a leaf in those elements."""
+        if type(found) is tuple:
+            for target in cast(tuple[Edges, ...], found):
+                self.reach_plain(target, leaf_membership)
+        elif found is not None:
+            self.reach_plain(cast(Edges, found), leaf_membership)
+
+    def reach_plain(self, target: Edges, leaf_membership: Membership) -> None:
+        if leaf_membership is None:
+            if self.first_time(target):
+                self.visit_plain(target)
+        else:
+            key = (target, leaf_membership, ())
+            if self.first_time(key):
+                self.stack.append(key)
+
+    def advance(
+        self,
+        edges: Edges,
+        values: list[Any],
+        members: list[Membership] | None,
+        context: tuple[Membership, tuple[int, ...]],
+    ) -> None:
+        membership, pending = context
+        for index, value in enumerate(values):
+            found = edges.find(value)
+            if found is None:
+                continue
+            leaf_membership = None if members is None else members[index]
+            joined = membership if leaf_membership is None else _join(membership, leaf_membership)
+            if joined is not _CONFLICT:
+                for target in cast(tuple[Edges, ...], as_tuple(found)):
+                    key = (target, joined, pending)
+                    if self.first_time(key):
+                        self.stack.append(key)
+
+    def push_all(
+        self, targets: tuple[Edges, ...], membership: Membership, pending: tuple[int, ...]
+    ) -> None:
+        plain = membership is None and not pending
+        for target in targets:
+            if plain:
+                if self.first_time(target):
+                    self.visit_plain(target)
+            else:
+                key = (target, membership, pending)
+                if self.first_time(key):
+                    self.stack.append(key)
+
+
+def _absent_context(
+    path: int,
+    values: list[Any],
+    members: list[Membership] | None,
+    context: tuple[Membership, tuple[int, ...]],
+) -> tuple[Membership, tuple[int, ...]] | None:
+    """How a branch may go on with ``path`` absent, or None when it cannot."""
+    if not values:
+        return context
+    if members is None or any(leaf_membership is None for leaf_membership in members):
+        return None
+    # Every value sits in some array element; whether one of them counts as
+    # present depends on the elements the branch commits to, known at its end.
+    membership, pending = context
+    return (membership, (*pending, path))
+
+
+# A membership no real one can equal (ids are never negative), compared by identity.
+_CONFLICT: Final[Membership] = ((-1, -1),)
+
+
+def _join(first: Membership, second: Membership) -> Membership:
+    """Both commitments together, or ``_CONFLICT`` when they pick different elements."""
+    if second is None or first == second:
+        return first
+    if first is None:
+        return second
+    if len(second) > len(first) and second[: len(first)] == first:
+        return second  # a leaf deeper inside the element already chosen
+    if len(first) > len(second) and first[: len(second)] == second:
+        return first
+    chosen = dict(first)
+    for array_id, index in second:
+        if chosen.setdefault(array_id, index) != index:
+            return _CONFLICT
+    return tuple(sorted(chosen.items()))
+
+
+def _all_absent(pending: tuple[int, ...], membership: Membership, leaves: Leaves) -> bool:
+    for path in pending:
+        for leaf_membership in leaves.memberships(path):
+            if _join(membership, leaf_membership) is not _CONFLICT:
+                return False
+    return True
