@@ -179,9 +179,7 @@ async def run_closed(config: dict[str, Any], requests: list[list[bytes]]) -> dic
             if now >= warm_until:
                 window["events"] += acked
 
-    workers = [
-        asyncio.create_task(worker(i % len(pools))) for i in range(config["connections"])
-    ]
+    workers = [asyncio.create_task(worker(i % len(pools))) for i in range(config["connections"])]
     unanswered = await _settle(workers, timeout=config["duration_s"] + config.get("grace_s", 10))
     elapsed = time.monotonic() - warm_until
     for pool in pools:

@@ -357,9 +357,7 @@ def measure_latency(url: str, heard: Heard, args: argparse.Namespace) -> dict[st
     warm, _ = asyncio.run(open_loop(url, rate=args.rate, seconds=2))
     wait_count(heard, before + warm, kind="latency", timeout=30)
     before = heard.count("latency")
-    accepted, answered = asyncio.run(
-        open_loop(url, rate=args.rate, seconds=args.latency_duration)
-    )
+    accepted, answered = asyncio.run(open_loop(url, rate=args.rate, seconds=args.latency_duration))
     heard_all = wait_count(heard, before + accepted, kind="latency", timeout=60)
     latencies = [(r.ran - r.sent) * 1000 for r in heard.since(0, "latency")[before:]]
     return {

@@ -35,8 +35,6 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-
-
 def record(i: int) -> ScheduleRecord:
     doc = {"schedule_expression": "rate(1 minute)", "target": {"arn": "http://127.0.0.1:9/"}}
     arn = f"arn:aws:scheduler:us-east-1:000000000000:schedule/g/s{i:04}"

@@ -87,9 +87,7 @@ def test_a_webhook_in_binary_mode_sends_the_transformed_input_as_data(
     assert headers["content-type"] == "application/json"
 
 
-def test_an_api_destination_sends_a_structured_cloudevent(
-    server: BuswayServer, sink: Sink
-) -> None:
+def test_an_api_destination_sends_a_structured_cloudevent(server: BuswayServer, sink: Sink) -> None:
     events = server.client("events")
     connection = events.create_connection(
         Name="sink",
@@ -116,9 +114,7 @@ def test_an_api_destination_sends_a_structured_cloudevent(
     assert (body["id"], body["data"]) == (event_id, {"order": 7})
 
 
-def test_without_opting_in_a_webhook_gets_the_plain_event(
-    server: BuswayServer, sink: Sink
-) -> None:
+def test_without_opting_in_a_webhook_gets_the_plain_event(server: BuswayServer, sink: Sink) -> None:
     events = server.client("events")
     route(events, sink.url)
     event_id = put_order(events)

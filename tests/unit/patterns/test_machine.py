@@ -115,9 +115,9 @@ def test_operands_shared_by_rules_keep_their_own_kinds() -> None:
 def test_edges_with_one_key_leading_to_several_states() -> None:
     # One exact string that several rules follow with different next fields: the
     # step hands on all of them, each once.
-    patterns = {
-        f"r{i}": {"source": ["shop"], "detail": {f"f{i}": ["x"]}} for i in range(4)
-    } | {"both": {"source": ["shop", {"prefix": "sh"}], "detail": {"f0": ["x"]}}}
+    patterns = {f"r{i}": {"source": ["shop"], "detail": {f"f{i}": ["x"]}} for i in range(4)} | {
+        "both": {"source": ["shop", {"prefix": "sh"}], "detail": {"f0": ["x"]}}
+    }
     matcher = compile_all(patterns)
     event = {"source": "shop", "detail": {"f0": "x", "f2": "x"}}
     assert matcher.match(event) == ["r0", "r2", "both"]

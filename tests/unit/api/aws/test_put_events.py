@@ -93,7 +93,9 @@ def outcome(parse: Any, raw: Any) -> Any:
 
 # Twelve entries of long resources make example reprs over Hypothesis's 30 kB warning
 # threshold; the warning is about report cost, not about the test.
-@pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")  # noqa: E501
+@pytest.mark.filterwarnings(
+    "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
+)
 @settings(max_examples=800, deadline=None)
 @given(requests)
 def test_fast_parse_matches_the_generic_validator(raw: dict[str, Any]) -> None:
