@@ -87,7 +87,7 @@ class EdgesBuilder(Generic[S]):
         kinds = self._kinds()
         strings = {key: tuple(map(final, targets)) for key, targets in self.strings.items()}
         rest = Rest(self, final) if kinds & ~IN_EDGES else None
-        sealed.fill(path, kinds, strings, rest)
+        sealed.fill(path, kinds, strings, rest, self.shared)
         return sealed
 
     def _kinds(self) -> int:

@@ -26,8 +26,10 @@ from busway.patterns.kinds import (
     FOLDED,
     IN_EDGES,
     KIND_BITS,
+    LEAF,
     LENGTH_SHIFT,
     MAX_KEY_LENGTH,
+    MAX_LEAF_RULE,
     MORE,
     NUMBERS,
     PATH_BITS,
@@ -125,22 +127,33 @@ class Edges:
         return cast(Rest[Edges], self.lookup) if held else None
 
     def fill(
-        self, path: int, kinds: int, strings: dict[str, tuple[Edges, ...]], rest: Rest[Edges] | None
+        self,
+        path: int,
+        kinds: int,
+        strings: dict[str, tuple[Edges, ...]],
+        rest: Rest[Edges] | None,
+        shared: dict[Any, Any],
     ) -> None:
-        """Hold these transitions (``strings`` maps each exact string to its targets)."""
+        """Hold these transitions (``strings`` maps each exact string to its targets).
+
+        ``shared`` holds the machine's one copy of equal operands (see
+        ``EdgesBuilder.share``).
+        """
         if not 0 <= path < PATH_BITS:
             raise ValueError(f"too many paths for one machine ({path})")
         solo = None if rest is None else rest.solo()
         if solo is not None and not strings:
             # One condition and no exact strings: held here, in the cache line a
             # step reads anyway, and the Rest is dropped.
-            self.lookup, self.only_found = solo
+            self.lookup = _shared_operand(solo[0], shared)
+            self.only_found = solo[1]
             self.meta = (self.meta & MORE) | kinds | SOLO | path << PATH_SHIFT
             return
         if solo is not None:
             # Exact strings and one other condition (a few exact detail-types and a
             # prefix, say): that condition is held here too, and the Rest is dropped.
-            self.extra, self.extra_found = solo
+            self.extra = _shared_operand(solo[0], shared)
+            self.extra_found = solo[1]
             rest = None
             kinds |= EXTRA
         length: i64 = 0
@@ -170,6 +183,27 @@ class Edges:
         elif accepts:
             self.accept = ACCEPTS_SEVERAL
             self.accepts = accepts
+
+    def fold_leaf(self) -> None:
+        """Hold the rule the one condition's target accepts in ``meta`` (see kinds.LEAF),
+        when that target only accepts one rule. Made once every state is sealed."""
+        meta = self.meta
+        target = self.only_found
+        if meta & SOLO and type(target) is Edges and target.only_accepts():
+            rule = target.accept
+            if rule <= MAX_LEAF_RULE:
+                self.meta = meta | LEAF | rule << LENGTH_SHIFT
+
+    def only_accepts(self) -> bool:
+        """Whether this is a state that accepts one rule and tests nothing."""
+        return self.accept >= 0 and self.meta & KIND_BITS == 0
+
+    def leaf_rule(self, value: Any) -> int:
+        """With LEAF: the rule accepted when ``value`` meets the one condition, else -1."""
+        meta = self.meta
+        if _fits(self.lookup, value, meta & KIND_BITS):
+            return meta >> LENGTH_SHIFT
+        return -1
 
     def find(self, value: Any) -> object:
         """The next states ``value`` leads to, as a find (see ``flat``)."""
@@ -231,6 +265,22 @@ def _fits(operand: object, value: Any, kinds: int) -> bool:
     if kinds & ANY_TESTS:
         return cast(Operator, operand).test(value)
     return True  # PRESENT
+
+
+def _shared_operand(operand: object, shared: dict[Any, Any]) -> object:
+    """The machine's one copy of a SOLO operand equal to ``operand``.
+
+    A numeric range's Bounds and a CIDR block are made per edge; held once, the one
+    copy stays in cache however many rules test the same range or block. (A shared
+    Bounds' own target is another edge's: SOLO reads only its bounds.)
+    """
+    if type(operand) is Bounds:
+        bounds = cast(Bounds[Edges], operand)
+        key = ("bounds", bounds.low, bounds.low_inclusive, bounds.high, bounds.high_inclusive)
+        return shared.setdefault(key, bounds)
+    if type(operand) is tuple:
+        return shared.setdefault(("cidr", operand), operand)
+    return operand
 
 
 def _in_block(value: str, block: tuple[int, int, int]) -> bool:

@@ -27,6 +27,10 @@ SOLO: Final = 4096
 # Set with STRINGS and one other kind when the Edges holds exact strings and that one
 # other condition itself (``Edges.extra``), with no Rest.
 EXTRA: Final = 8192
+# Set with SOLO when what the one condition leads to is a state that only accepts one
+# rule: that rule's index is then held in ``Edges.meta`` (in the length's bits, unused
+# with SOLO), so a step that meets the condition accepts it without reading the state.
+LEAF: Final = 16384
 OTHER_STRINGS: Final = PREFIXES | SUFFIXES | FOLDED | STRING_TESTS | ADDRESSES
 # What ``Edges`` holds itself; any other kind is in its ``Rest``.
 IN_EDGES: Final = STRINGS | MORE
@@ -36,3 +40,4 @@ PATH_SHIFT: Final = 16
 PATH_BITS: Final = 0xFFFFFF
 LENGTH_SHIFT: Final = 40
 MAX_KEY_LENGTH: Final = (1 << 22) - 1
+MAX_LEAF_RULE: Final = MAX_KEY_LENGTH

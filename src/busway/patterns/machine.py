@@ -23,7 +23,7 @@ from busway.patterns.edges import ACCEPTS_NONE, Edges
 from busway.patterns.keytree import MISSING, build_key_tree, collect_leaves
 from busway.patterns.kinds import STRINGS
 from busway.patterns.syntax import Branch, Field, Pattern
-from busway.patterns.walk import walk
+from busway.patterns.walk import fetch_found, walk
 
 K = TypeVar("K")
 
@@ -108,11 +108,21 @@ def _gate(root: Edges, paths: list[str]) -> str | None:
 def _turned_away(root: Edges, value: Any) -> bool:
     """Whether ``value``, the event's at the gate key (see ``_gate``), lets no rule go
     on: it is missing, or a lone value the root's strings do not hold. (An array or an
-    object there is read in full, as any event is.)"""
+    object there is read in full, as any event is.)
+
+    Otherwise the states the walk goes on to from there are read now (see
+    ``walk.fetch_found``): their memory then arrives while the event's fields are read.
+    """
     kind = type(value)
     if kind is list or kind is dict:
         return False
-    return value is MISSING or root.find(value) is None
+    if value is MISSING:
+        return True
+    found = root.find(value)
+    if found is None:
+        return True
+    fetch_found(found)
+    return False
 
 
 def _build(branches: list[tuple[int, Branch]], path_ids: dict[str, int]) -> Edges:
@@ -157,6 +167,10 @@ def _seal(root: _Node, path_ids: dict[str, int], accepts: dict[_Node, list[int]]
             first.seal(path, final, into=state)
             more = tuple(built.seal(path, final) for path, built in tests[1:])
         state.hold(tuple(accepts.get(node, ())), more)
+    for state in states.values():  # every target is final now
+        state.fold_leaf()
+        for edges in state.more:
+            edges.fold_leaf()
     return states[root]
 
 

@@ -14,7 +14,7 @@ from typing import Any, Final, cast
 from busway.patterns.edges import ACCEPTS_NONE, Edges
 from busway.patterns.flat import as_tuple
 from busway.patterns.keytree import MISSING, Leaves, Many, Membership
-from busway.patterns.kinds import ABSENT, KIND_BITS, MORE, PATH_BITS, PATH_SHIFT, STRINGS
+from busway.patterns.kinds import ABSENT, KIND_BITS, LEAF, MORE, PATH_BITS, PATH_SHIFT, STRINGS
 
 _Step = tuple[Edges, Membership, tuple[int, ...]]
 
@@ -67,11 +67,15 @@ class _Walk:
         if state.accept != ACCEPTS_NONE:
             self.accept(state)
         kinds = state.meta & KIND_BITS
-        if kinds & ~MORE:
-            self.test_plain(state)
         if kinds & MORE:
-            for edges in state.more:
+            more = state.more
+            _fetch(more)
+            if kinds & ~MORE:
+                self.test_plain(state)
+            for edges in more:
                 self.test_plain(edges)
+        elif kinds:
+            self.test_plain(state)
 
     def test_plain(self, edges: Edges) -> None:
         """Follow one state's edges on one path, with no commitments yet."""
@@ -127,11 +131,19 @@ class _Walk:
 
     def step_plain(self, edges: Edges, value: Any) -> None:
         """Advance on one value outside any array element, with no commitments yet."""
-        if edges.meta & KIND_BITS & ~MORE == STRINGS and edges.only_key is not None:
+        meta = edges.meta
+        if meta & KIND_BITS & ~MORE == STRINGS and edges.only_key is not None:
             # The commonest step: one exact string and nothing else.
             if type(value) is not str or not edges.fits_only_key(value):
                 return
             found = edges.only_found
+        elif meta & LEAF:
+            # One condition leading to a state that accepts one rule: that rule is
+            # held here, so the state itself is not read.
+            rule = edges.leaf_rule(value)
+            if rule >= 0:
+                self.accepted.append(rule)
+            return
         else:
             found = edges.find(value)
         if type(found) is Edges:
@@ -198,6 +210,34 @@ class _Walk:
                 key = (target, membership, pending)
                 if self.first_time(key):
                     self.stack.append(key)
+
+
+def fetch_found(found: object) -> int:
+    """Read the states of a find (see ``flat``), their tests and those tests' tables
+    (see ``_fetch``), ahead of the walk."""
+    if isinstance(found, Edges):
+        return _fetch((found,)) + _fetch(found.more)
+    total = 0
+    if type(found) is tuple:
+        for state in cast(tuple[Edges, ...], found):
+            total += _fetch((state,)) + _fetch(state.more)
+    return total
+
+
+def _fetch(tests: tuple[Edges, ...]) -> int:
+    """Read each of ``tests`` (a state's) and its table, before any is followed.
+
+    On a large machine they are not in cache. Read one after another in this short
+    loop, the processor fetches their memory at once; followed one by one, each
+    fetch would wait for the work on the test before. (The sum is returned only so
+    the reads are not left out.)
+    """
+    total = 0
+    for edges in tests:
+        total += edges.meta
+        if type(edges.lookup) is tuple:
+            total += 1
+    return total
 
 
 def _absent_context(

@@ -1,6 +1,8 @@
 import json
 
 from busway.patterns import Matcher, matches, parse_pattern
+from busway.patterns.edges import Edges
+from busway.patterns.kinds import ADDRESSES, LEAF, LENGTH_SHIFT, NUMBERS, SOLO
 
 
 def compile_all(patterns: dict[str, object]) -> Matcher[str]:
@@ -209,3 +211,84 @@ def test_events_the_first_test_turns_away_are_answered_as_the_reference_does() -
     dotted = compile_all({"p": {"a": {"b": ["x"]}}})
     assert dotted._gate is None
     assert dotted.match({"a.b": "x"}) == ["p"]
+
+
+def _states(matcher: Matcher[str]) -> list[Edges]:
+    """Every Edges of the compiled machine, each once."""
+    found: dict[int, Edges] = {}
+    stack = [matcher._root]
+    while stack:
+        edges = stack.pop()
+        if id(edges) in found:
+            continue
+        found[id(edges)] = edges
+        for item in (edges.only_found, edges.extra_found, edges.lookup, *edges.more):
+            if isinstance(item, Edges):
+                stack.append(item)
+            elif isinstance(item, tuple):
+                stack.extend(x for x in item if isinstance(x, Edges))
+            elif isinstance(item, dict):
+                for value in item.values():
+                    stack.extend(value if isinstance(value, tuple) else [value])
+    return [edges for edges in found.values() if isinstance(edges, Edges)]
+
+
+def test_a_condition_that_ends_a_rule_accepts_it_without_reading_the_end_state() -> None:
+    rules = {
+        "big": {"source": ["shop"], "detail": {"total": [{"numeric": [">", 100]}]}},
+        "eu": {"source": ["shop"], "detail": {"region": [{"prefix": "eu-"}]}},
+        "not-eu": {"source": ["club"], "detail": {"region": [{"anything-but": {"prefix": "eu-"}}]}},
+        "net": {"source": ["shop"], "detail": {"ip": [{"cidr": "10.0.0.0/8"}]}},
+        "vip": {"source": ["shop"], "detail": {"vip": [{"exists": True}]}},
+        "big-eu": {"source": ["bank"], "detail": {"total": [{"numeric": [">", 100]}],
+                                                 "region": [{"prefix": "eu-"}]}},
+        # The same condition goes on to a second test here: nothing to fold.
+        "big-then-more": {"source": ["fund"], "detail": {"total": [{"numeric": [">", 100]}],
+                                                        "region": ["x", "y"], "ip": ["1.2.3.4"]}},
+    }  # fmt: skip
+    matcher = compile_all(rules)
+    folded = [edges for edges in _states(matcher) if edges.kinds & LEAF]
+    names = list(rules)
+    assert sorted(names[edges.meta >> LENGTH_SHIFT] for edges in folded) == sorted(
+        ["big", "eu", "not-eu", "net", "vip", "big-eu"]
+    )
+    for edges in folded:  # each folded rule is the one its end state accepts
+        assert edges.only_found.accept == edges.meta >> LENGTH_SHIFT
+    compiled = {name: parse_pattern(json.dumps(p)) for name, p in rules.items()}
+    for source in ("shop", "bank", "fund", "club"):
+        for detail in (
+            {"total": 500, "region": "eu-west-1", "ip": "10.1.2.3", "vip": False},
+            {"total": 5, "region": "us-east-1", "ip": "11.1.2.3"},
+            {"total": [5, 500], "region": ["us-east-1", "eu-west-1"], "ip": ["1.2.3.4"]},
+            {"total": 101, "region": "x", "ip": "1.2.3.4"},
+            {"total": "500", "region": None},
+        ):
+            event = {"source": source, "detail": detail}
+            expected = [name for name, p in compiled.items() if matches(p, event)]
+            assert matcher.match(event) == expected, event
+
+
+def test_rules_testing_the_same_range_or_block_share_one_operand() -> None:
+    matcher = compile_all(
+        {
+            f"{source}-{kind}": {"source": [source], "detail": {field: [condition]}}
+            for source in ("a", "b", "c")
+            for kind, field, condition in (
+                ("range", "total", {"numeric": [">=", 10, "<", 20]}),
+                ("block", "ip", {"cidr": "10.1.0.0/16"}),
+                ("other-range", "size", {"numeric": [">=", 10, "<=", 20]}),
+            )
+        }
+    )
+    operands: dict[int, set[int]] = {}
+    for edges in _states(matcher):
+        if edges.kinds & SOLO:
+            operands.setdefault(edges.kinds & (NUMBERS | ADDRESSES), set()).add(id(edges.lookup))
+    # One copy of each range and block; the two ranges differ in one inclusive bound.
+    assert len(operands[ADDRESSES]) == 1
+    assert len(operands[NUMBERS]) == 2
+    assert matcher.match({"source": "b", "detail": {"total": 15, "ip": "10.1.9.9"}}) == [
+        "b-range",
+        "b-block",
+    ]
+    assert matcher.match({"source": "c", "detail": {"size": 20, "total": 20}}) == ["c-other-range"]
