@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import TYPE_CHECKING
 
 from busway.errors import InvalidEventPatternError
+
+if TYPE_CHECKING:
+    from mypy_extensions import i64
 
 _V4_SHAPE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 _V6_SHAPE = re.compile(r"[0-9a-fA-F:]*:[0-9a-fA-F:]*")
@@ -34,12 +38,13 @@ def parse_ip(text: str) -> Address | None:
 def _parse_v4(text: str) -> Address | None:
     # One pass over the characters: no split, no int(); this runs on every string
     # value a CIDR or IP edge sees. Plain ASCII digits only, as EventBridge's [0-9]+.
-    value = 0
-    octet = 0
-    digits = 0
-    dots = 0
+    # Native ints (see edges.py): at most 32 bits are ever held.
+    value: i64 = 0
+    octet: i64 = 0
+    digits: i64 = 0
+    dots: i64 = 0
     for char in text:
-        code = ord(char)
+        code: i64 = ord(char)
         if 48 <= code <= 57:
             octet = octet * 10 + (code - 48)
             if octet > 255:

@@ -14,7 +14,16 @@ from typing import Any, Final, cast
 from busway.patterns.edges import ACCEPTS_NONE, Edges
 from busway.patterns.flat import as_tuple
 from busway.patterns.keytree import MISSING, Leaves, Many, Membership
-from busway.patterns.kinds import ABSENT, KIND_BITS, LEAF, MORE, PATH_BITS, PATH_SHIFT, STRINGS
+from busway.patterns.kinds import (
+    ABSENT,
+    KIND_BITS,
+    LEAF,
+    LENGTH_SHIFT,
+    MORE,
+    PATH_BITS,
+    PATH_SHIFT,
+    STRINGS,
+)
 
 _Step = tuple[Edges, Membership, tuple[int, ...]]
 
@@ -97,6 +106,8 @@ class _Walk:
                 # A lone value outside arrays: the commonest case, and a branch
                 # that wants the path absent cannot go on.
                 self.step_plain(edges, found)
+            elif edges.meta & LEAF:
+                self.accept_leaf(edges, found)
             else:
                 self.take_plain(edges.find(found), membership)
                 if edges.kinds & ABSENT:
@@ -138,11 +149,7 @@ class _Walk:
                 return
             found = edges.only_found
         elif meta & LEAF:
-            # One condition leading to a state that accepts one rule: that rule is
-            # held here, so the state itself is not read.
-            rule = edges.leaf_rule(value)
-            if rule >= 0:
-                self.accepted.append(rule)
+            self.accept_leaf(edges, value)
             return
         else:
             found = edges.find(value)
@@ -152,10 +159,23 @@ class _Walk:
         elif found is not None:
             self.take_plain(found, None)
 
+    def accept_leaf(self, edges: Edges, value: Any) -> None:
+        """Where ``edges`` holds one condition leading to a state that accepts one
+        rule and tests nothing (see kinds.LEAF): accept that rule if ``value`` meets
+        the condition, without reading the state. With no commitments, or no pending
+        absence, the array elements the value sits in do not matter."""
+        rule = edges.leaf_rule(value)
+        if rule >= 0:
+            self.accepted.append(rule)
+
     def advance_plain(
         self, edges: Edges, values: list[Any], members: list[Membership] | None
     ) -> None:
         """Advance on several values with no commitments yet."""
+        if edges.meta & LEAF:
+            for value in values:
+                self.accept_leaf(edges, value)
+            return
         for index, value in enumerate(values):
             found = edges.find(value)
             if found is not None:
@@ -186,13 +206,26 @@ class _Walk:
         context: tuple[Membership, tuple[int, ...]],
     ) -> None:
         membership, pending = context
+        leaf = edges.meta & LEAF
         for index, value in enumerate(values):
-            found = edges.find(value)
-            if found is None:
-                continue
+            found: object = None
+            if leaf:
+                if edges.leaf_rule(value) < 0:
+                    continue
+            else:
+                found = edges.find(value)
+                if found is None:
+                    continue
             leaf_membership = None if members is None else members[index]
             joined = membership if leaf_membership is None else _join(membership, leaf_membership)
-            if joined is not _CONFLICT:
+            if joined is _CONFLICT:
+                continue
+            if leaf:
+                # The end state tests nothing: accepted here, unless an absence the
+                # branch waits on fails with these elements.
+                if not pending or _all_absent(pending, joined, self.leaves):
+                    self.accepted.append(edges.meta >> LENGTH_SHIFT)
+            else:
                 for target in cast(tuple[Edges, ...], as_tuple(found)):
                     key = (target, joined, pending)
                     if self.first_time(key):
