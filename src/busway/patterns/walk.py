@@ -194,9 +194,11 @@ class _Walk:
             if self.first_time(target):
                 self.visit_plain(target)
         else:
-            key = (target, leaf_membership, ())
-            if self.first_time(key):
-                self.stack.append(key)
+            # Not looked up in ``seen``: this state's one parent is tested once, with
+            # no commitments, so only two values in one element can repeat this step.
+            # The repeat then only tests this state again, and what it leads on to
+            # is deduplicated (see ``advance``) and its rules counted once.
+            self.stack.append((target, leaf_membership, ()))
 
     def advance(
         self,
@@ -300,6 +302,10 @@ def _join(first: Membership, second: Membership) -> Membership:
         return first
     if first is None:
         return second
+    if len(first) == 1 and len(second) == 1 and first[0][0] == second[0][0]:
+        # Two elements of one array (items[0] and items[2], say): the commonest
+        # conflict, told without building anything.
+        return _CONFLICT
     if len(second) > len(first) and second[: len(first)] == first:
         return second  # a leaf deeper inside the element already chosen
     if len(first) > len(second) and first[: len(second)] == second:

@@ -292,3 +292,29 @@ def test_rules_testing_the_same_range_or_block_share_one_operand() -> None:
         "b-block",
     ]
     assert matcher.match({"source": "c", "detail": {"size": 20, "total": 20}}) == ["c-other-range"]
+
+
+def test_values_repeating_in_one_element_are_judged_as_the_reference_does() -> None:
+    # Two values of one element meet the first field (``tags``), so the step into the
+    # element repeats; the rule still counts once, and other elements stay apart.
+    rules = {
+        "tagged-x": {"items": {"tags": ["a", "b"], "sku": ["x"]}},
+        "tagged-x-no-gift": {
+            "items": {"tags": ["a", "b"], "sku": ["x"], "gift": [{"exists": False}]}
+        },
+        "big-x": {"items": {"qty": [{"numeric": [">", 1]}], "sku": [{"prefix": "x"}]}},
+        "nested": {"orders": {"items": {"tags": ["a"], "sku": ["x"]}}},
+    }
+    events: list[dict[str, object]] = [
+        {"items": [{"tags": ["a", "b"], "sku": "x"}]},
+        {"items": [{"tags": ["a", "b"], "sku": "y"}, {"tags": ["c"], "sku": "x"}]},
+        {"items": [{"tags": ["a", "a"], "sku": "x", "gift": True}, {"tags": ["b"], "sku": "x"}]},
+        {"items": [{"qty": 2, "sku": "y"}, {"qty": 1, "sku": "x1"}, {"qty": [0, 5], "sku": "x2"}]},
+        {"orders": [{"items": [{"tags": "a", "sku": "y"}]}, {"items": [{"tags": "b"}]}]},
+        {"orders": [{"items": [{"tags": ["a", "a"], "sku": ["x", "x"]}]}]},
+    ]
+    matcher = compile_all(rules)
+    compiled = {name: parse_pattern(json.dumps(p)) for name, p in rules.items()}
+    for event in events:
+        expected = [name for name, p in compiled.items() if matches(p, event)]
+        assert matcher.match(event) == expected, event
