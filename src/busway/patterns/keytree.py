@@ -51,7 +51,9 @@ class Leaves:
     """An event's leaf values by path id, and the array elements they sit in.
 
     ``values[i]`` is MISSING when path ``i`` has no value, the value itself when it
-    has one (most paths: no list to build), or a Many. ``members`` is None while no
+    has one (most paths: no list to build), the event's own array when its values are
+    all there are (an array of plain values outside other arrays: no copy; it is
+    never changed), or a Many. ``members`` is None while no
     value sits in an array element; then ``members[i]`` is the element a lone value
     at path ``i`` sits in (a Many keeps its own). Lists indexed by path id, not
     dicts: the walk asks once per test it makes.
@@ -66,6 +68,8 @@ class Leaves:
 
     def add(self, path: int, value: Any, membership: Membership) -> None:
         found = self.values[path]
+        if type(found) is list:
+            found = self.values[path] = Many(list(found), None)
         if found is MISSING:
             self.values[path] = value
             if membership is not None:
@@ -98,6 +102,8 @@ class Leaves:
         found = self.values[path]
         if found is MISSING:
             return [], None
+        if type(found) is list:
+            return found, None
         if isinstance(found, Many):
             return found.values, found.members
         membership = self.membership(path)
@@ -193,8 +199,12 @@ def _visit(
                 inner = _element(membership, array_id, index)
                 _visit(element, path, keys, out, inner)
         elif path >= 0:
-            for element in value:
-                out.add(path, element, membership)
+            values = out.values
+            if membership is None and value and values[path] is MISSING:
+                values[path] = value  # the event's own list, read as is (see Leaves)
+            else:
+                for element in value:
+                    out.add(path, element, membership)
     elif path >= 0:
         if membership is None:
             values = out.values

@@ -94,6 +94,10 @@ class _Walk:
         if found is MISSING:
             if edges.kinds & ABSENT:
                 self.push_all(edges.absent(), None, ())
+        elif type(found) is list:
+            # The event's own array of plain values: none sits in an element, so a
+            # branch that wants the path absent cannot go on.
+            self.advance_plain(edges, found, None)
         elif isinstance(found, Many):
             self.advance_plain(edges, found.values, found.members)
             if edges.kinds & ABSENT:
