@@ -156,22 +156,25 @@ class Edges:
             self.extra_found = solo[1]
             rest = None
             kinds |= EXTRA
-        length: i64 = 0
-        table: object = None
+        length = self.hold_strings(strings)
+        if rest is not None:
+            rest.table = self.lookup
+            self.lookup = rest
+        self.meta = (self.meta & MORE) | kinds | path << PATH_SHIFT | length << LENGTH_SHIFT
+
+    def hold_strings(self, strings: dict[str, tuple[Edges, ...]]) -> i64:
+        """Hold the exact strings: one bare (its length is returned, for ``meta``), a
+        few in one flat tuple, many in a dict (see ``lookup``)."""
         if len(strings) == 1 and len(next(iter(strings))) <= MAX_KEY_LENGTH:
             ((only_key, only_targets),) = strings.items()
             self.only_key = only_key
-            length = len(only_key)
             self.only_found = bare(only_targets)
-        elif len(strings) <= FEW_STRINGS:
-            table = few_strings(strings) if strings else None
+            return len(only_key)
+        if len(strings) <= FEW_STRINGS:
+            self.lookup = few_strings(strings) if strings else None
         else:
-            table = bare_table(strings)
-        if rest is not None:
-            rest.table = table
-            table = rest
-        self.lookup = table
-        self.meta = (self.meta & MORE) | kinds | path << PATH_SHIFT | length << LENGTH_SHIFT
+            self.lookup = bare_table(strings)
+        return 0
 
     def hold(self, accepts: tuple[int, ...], more: tuple[Edges, ...]) -> None:
         """Make these edges a state's: it accepts ``accepts`` and also tests ``more``."""
